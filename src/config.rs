@@ -1,0 +1,565 @@
+//! Configuration: the YAML file and the command-line flags, merged into one validated `Config`.
+//!
+//! The file is parsed into typed structs (`deny_unknown_fields`); every value that can be
+//! wrong is checked while it is deserialized, so an error names the file, the key path and
+//! the line and column (`sources.connect[1].url: relative URL without a base at line 7
+//! column 12`). Flags are applied on top of the file.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+/// Where `/metrics` listens unless told otherwise: a port of our own in the 9xxx exporter
+/// range, clear of node (9100), postgres (9187), kafka (9308) and jmx (9404) exporters.
+pub const DEFAULT_LISTEN_ADDRESS: &str = "0.0.0.0:9543";
+
+/// Implements `Deserialize` through `TryFrom<String>`, failing while the scalar itself is
+/// read, so that the error points at the value's own line and column.
+macro_rules! parsed_from_string {
+    ($type:ty) => {
+        impl<'de> serde::Deserialize<'de> for $type {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Parse;
+                impl serde::de::Visitor<'_> for Parse {
+                    type Value = $type;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<$type, E> {
+                        <$type>::try_from(text.to_owned()).map_err(E::custom)
+                    }
+                }
+                deserializer.deserialize_str(Parse)
+            }
+        }
+    };
+}
+
+/// A configuration that cannot be used; the message says where and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+/// The `serve` flags. Every source can be given here, so a quick start needs no file.
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeFlags {
+    /// YAML configuration file (see config.example.yaml).
+    #[arg(long = "config.file", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+    /// A Kafka Connect REST endpoint to poll, as URL or NAME=URL (repeatable).
+    /// The cluster label is NAME, or the URL's host:port.
+    #[arg(long = "connect.url", value_name = "[NAME=]URL")]
+    pub connect_url: Vec<String>,
+    /// Address to serve /metrics on.
+    #[arg(long = "web.listen-address", value_name = "ADDR")]
+    pub listen_address: Option<String>,
+    /// Path under which to expose metrics.
+    #[arg(long = "web.telemetry-path", value_name = "PATH")]
+    pub telemetry_path: Option<String>,
+    /// Web configuration file for basic auth, in the Prometheus exporter-toolkit format.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    pub web_config_file: Option<PathBuf>,
+    /// How often every source is polled (e.g. 10s, 1m).
+    #[arg(long = "poll.interval", value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_interval: Option<Duration>,
+    /// How long one poll of one source may take before it counts as failed.
+    #[arg(long = "poll.timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub poll_timeout: Option<Duration>,
+    /// Log level: error, warn, info, debug or trace.
+    #[arg(long = "log.level", value_name = "LEVEL")]
+    pub log_level: Option<LogLevel>,
+    /// Log format.
+    #[arg(long = "log.format", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|error| format!("{error} (expected something like 10s or 1m)"))
+}
+
+/// The whole configuration, validated.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub web: WebConfig,
+    #[serde(default)]
+    pub poll: PollConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+    #[serde(default)]
+    pub sources: SourcesConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Address to serve /metrics on.
+    pub listen_address: String,
+    /// Path under which to expose metrics.
+    pub telemetry_path: String,
+    /// Exporter-toolkit web configuration file (basic auth); none by default.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            listen_address: DEFAULT_LISTEN_ADDRESS.to_owned(),
+            telemetry_path: "/metrics".to_owned(),
+            config_file: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollConfig {
+    /// How often every source is polled.
+    #[serde(with = "humantime_serde")]
+    pub interval: Duration,
+    /// How long one poll may take; a source's own `timeout` overrides it.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig { interval: Duration::from_secs(10), timeout: Duration::from_secs(5) }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub level: LogLevel,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// One list per kind of upstream.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourcesConfig {
+    pub connect: Vec<ConnectConfig>,
+}
+
+/// One Kafka Connect cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectConfig {
+    /// The `cluster` label; defaults to the URL's host:port.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The REST endpoint, e.g. http://connect:8083.
+    pub url: HttpUrl,
+    #[serde(default)]
+    pub basic_auth: Option<BasicAuth>,
+    #[serde(default)]
+    pub tls: TlsConfig,
+    /// Overrides `poll.timeout` for this cluster.
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+}
+
+impl ConnectConfig {
+    pub fn cluster(&self) -> String {
+        self.name.clone().unwrap_or_else(|| host_port(&self.url.0))
+    }
+}
+
+/// An http or https URL without credentials in it (they would end up in logs and labels).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpUrl(pub Url);
+
+parsed_from_string!(HttpUrl);
+
+impl TryFrom<String> for HttpUrl {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let url = Url::parse(&text).map_err(|error| error.to_string())?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("scheme `{}` is not http or https", url.scheme()));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err("credentials in the URL would leak into logs; use basic_auth".to_owned());
+        }
+        Ok(HttpUrl(url))
+    }
+}
+
+fn host_port(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => url.to_string(),
+    }
+}
+
+/// HTTP basic auth towards an upstream. Exactly one of `password` and `password_file`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawBasicAuth")]
+pub struct BasicAuth {
+    pub username: String,
+    pub password: Secret,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBasicAuth {
+    username: String,
+    password: Option<Secret>,
+    password_file: Option<PathBuf>,
+}
+
+impl TryFrom<RawBasicAuth> for BasicAuth {
+    type Error = String;
+
+    fn try_from(raw: RawBasicAuth) -> Result<Self, String> {
+        let password = match (raw.password, raw.password_file) {
+            (Some(password), None) => password,
+            (None, Some(file)) => Secret::from_file(&file)?,
+            (None, None) => return Err("basic_auth needs `password` or `password_file`".to_owned()),
+            (Some(_), Some(_)) => return Err("basic_auth takes `password` or `password_file`, not both".to_owned()),
+        };
+        Ok(BasicAuth { username: raw.username, password })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM file with the CA that signed the upstream's certificate.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate. For tests only.
+    pub insecure_skip_verify: bool,
+}
+
+/// A secret value: `${VAR}` is taken from the environment; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+parsed_from_string!(Secret);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn from_file(path: &Path) -> Result<Self, String> {
+        std::fs::read_to_string(path)
+            .map(|text| Secret(text.trim_end_matches(['\r', '\n']).to_owned()))
+            .map_err(|error| format!("cannot read password_file {}: {error}", path.display()))
+    }
+}
+
+impl TryFrom<String> for Secret {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        match text.strip_prefix("${").and_then(|rest| rest.strip_suffix('}')) {
+            Some(var) => std::env::var(var).map(Secret).map_err(|_| format!("environment variable {var} is not set")),
+            None => Ok(Secret(text)),
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Config {
+    /// Reads the file named by the flags, if any, and applies the flags on top.
+    pub fn load(flags: &ServeFlags) -> Result<Config, ConfigError> {
+        let mut config = match &flags.config_file {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        config.apply(flags)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|error| ConfigError(format!("{}: {error}", path.display())))?;
+        Config::from_yaml(&text).map_err(|ConfigError(message)| ConfigError(format!("{}: {message}", path.display())))
+    }
+
+    /// Parses YAML; errors carry the key path, line and column.
+    pub fn from_yaml(text: &str) -> Result<Config, ConfigError> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        parse_yaml(text)
+    }
+
+    fn apply(&mut self, flags: &ServeFlags) -> Result<(), ConfigError> {
+        for (index, spec) in flags.connect_url.iter().enumerate() {
+            let (name, url) = match spec.split_once('=') {
+                Some((name, url)) if !name.contains(':') && !name.contains('/') => (Some(name.to_owned()), url),
+                _ => (None, spec.as_str()),
+            };
+            let url = HttpUrl::try_from(url.to_owned())
+                .map_err(|error| ConfigError(format!("--connect.url[{index}]: {error}")))?;
+            self.sources.connect.push(ConnectConfig {
+                name,
+                url,
+                basic_auth: None,
+                tls: TlsConfig::default(),
+                timeout: None,
+            });
+        }
+        if let Some(address) = &flags.listen_address {
+            self.web.listen_address = address.clone();
+        }
+        if let Some(path) = &flags.telemetry_path {
+            self.web.telemetry_path = path.clone();
+        }
+        if let Some(file) = &flags.web_config_file {
+            self.web.config_file = Some(file.clone());
+        }
+        if let Some(interval) = flags.poll_interval {
+            self.poll.interval = interval;
+        }
+        if let Some(timeout) = flags.poll_timeout {
+            self.poll.timeout = timeout;
+        }
+        if let Some(level) = flags.log_level {
+            self.log.level = level;
+        }
+        if let Some(format) = flags.log_format {
+            self.log.format = format;
+        }
+        Ok(())
+    }
+
+    /// Checks what spans more than one key.
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.listen_address()?;
+        if !self.web.telemetry_path.starts_with('/') || self.web.telemetry_path.len() < 2 {
+            return Err(ConfigError(format!(
+                "web.telemetry_path: `{}` must start with / and not be / itself",
+                self.web.telemetry_path
+            )));
+        }
+        if self.poll.interval.is_zero() || self.poll.timeout.is_zero() {
+            return Err(ConfigError("poll: interval and timeout must be above zero".to_owned()));
+        }
+        let mut clusters = std::collections::HashSet::new();
+        for (index, connect) in self.sources.connect.iter().enumerate() {
+            if !clusters.insert(connect.cluster()) {
+                return Err(ConfigError(format!(
+                    "sources.connect[{index}].name: cluster `{}` is configured twice; give each a distinct name",
+                    connect.cluster()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The listen address; `:9543` means every interface, as in other exporters.
+    pub fn listen_address(&self) -> Result<SocketAddr, ConfigError> {
+        let text = &self.web.listen_address;
+        let full = if text.starts_with(':') { format!("0.0.0.0{text}") } else { text.clone() };
+        full.parse().map_err(|error| ConfigError(format!("web.listen_address: `{text}`: {error}")))
+    }
+
+    /// The poll timeout for one source, given its own override.
+    pub fn timeout_for(&self, own: Option<Duration>) -> Duration {
+        own.unwrap_or(self.poll.timeout)
+    }
+}
+
+/// Parses YAML into `T`; errors carry the key path, line and column.
+fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(serde_norway::Deserializer::from_str(text)).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let location =
+            inner.location().map(|at| format!(" (line {}, column {})", at.line(), at.column())).unwrap_or_default();
+        // serde_norway prefixes messages with a path of its own and suffixes the location;
+        // we say both once, our way.
+        let message = inner.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message);
+        let message = match message.split_once(": ") {
+            Some((prefix, rest)) if !prefix.contains(' ') => rest,
+            _ => message,
+        };
+        match path.as_str() {
+            "." | "" => ConfigError(format!("{message}{location}")),
+            _ => ConfigError(format!("{path}: {message}{location}")),
+        }
+    })
+}
+
+/// The exporter-toolkit web configuration file (`--web.config.file`), as Prometheus
+/// exporters read it. Basic auth is supported; TLS is refused with a clear message until it is.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfigFile {
+    /// Username → bcrypt hash.
+    #[serde(default)]
+    pub basic_auth_users: std::collections::HashMap<String, String>,
+    #[serde(default)]
+    tls_server_config: Option<serde_norway::Value>,
+    #[serde(default)]
+    http_server_config: Option<serde_norway::Value>,
+}
+
+impl WebConfigFile {
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let in_file = |ConfigError(message)| ConfigError(format!("{}: {message}", path.display()));
+        let text = std::fs::read_to_string(path).map_err(|error| in_file(ConfigError(error.to_string())))?;
+        let file: WebConfigFile = parse_yaml(&text).map_err(in_file)?;
+        if file.tls_server_config.is_some() {
+            return Err(in_file(ConfigError(
+                "tls_server_config: TLS is not supported yet; terminate TLS in front of the exporter".into(),
+            )));
+        }
+        if file.http_server_config.is_some() {
+            return Err(in_file(ConfigError("http_server_config: not supported".into())));
+        }
+        for (user, hash) in &file.basic_auth_users {
+            if !hash.starts_with("$2") {
+                return Err(in_file(ConfigError(format!("basic_auth_users.{user}: not a bcrypt hash"))));
+            }
+        }
+        Ok(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_parses_and_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
+        let config = Config::from_file(&path).expect("config.example.yaml parses");
+        assert_eq!(config.web.listen_address, DEFAULT_LISTEN_ADDRESS);
+        assert_eq!(config.web.telemetry_path, "/metrics");
+        assert_eq!(config.poll.interval, PollConfig::default().interval);
+        assert_eq!(config.poll.timeout, PollConfig::default().timeout);
+        assert_eq!(config.sources.connect.len(), 1);
+        assert_eq!(config.sources.connect[0].cluster(), "connect-1");
+    }
+
+    #[test]
+    fn errors_name_the_key_path_line_and_column() {
+        let yaml = "poll:\n  interval: 5s\nsources:\n  connect:\n    - url: http://a:8083\n    - name: b\n      url: not a url\n";
+        let error = Config::from_yaml(yaml).unwrap_err().to_string();
+        assert_eq!(error, "sources.connect[1].url: relative URL without a base (line 7, column 12)");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_location() {
+        let error = Config::from_yaml("pol:\n  interval: 5s\n").unwrap_err().to_string();
+        assert!(error.starts_with("pol: unknown field `pol`, expected one of `web`, `poll`"), "{error}");
+        assert!(error.ends_with("(line 1, column 1)"), "{error}");
+        let error = Config::from_yaml("poll:\n  intervall: 5s\n").unwrap_err().to_string();
+        assert!(error.starts_with("poll.intervall: unknown field `intervall`"), "{error}");
+    }
+
+    #[test]
+    fn durations_and_enums_are_checked() {
+        let error = Config::from_yaml("poll:\n  timeout: soon\n").unwrap_err().to_string();
+        assert!(error.starts_with("poll.timeout: "), "{error}");
+        assert!(error.ends_with("(line 2, column 12)"), "{error}");
+        let error = Config::from_yaml("log:\n  format: xml\n").unwrap_err().to_string();
+        assert!(error.starts_with("log.format: unknown variant `xml`"), "{error}");
+    }
+
+    #[test]
+    fn secrets_come_from_env_or_file_and_never_print() {
+        // SAFETY: tests in this module do not read this variable concurrently.
+        unsafe { std::env::set_var("DBZ_EXPORTER_TEST_PASSWORD", "hunter2") };
+        let yaml = "sources:\n  connect:\n    - url: https://c:8083\n      basic_auth: {username: u, password: \"${DBZ_EXPORTER_TEST_PASSWORD}\"}\n";
+        let config = Config::from_yaml(yaml).unwrap();
+        let auth = config.sources.connect[0].basic_auth.as_ref().unwrap();
+        assert_eq!(auth.password.expose(), "hunter2");
+        assert!(!format!("{config:?}").contains("hunter2"));
+
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "from-file\n").unwrap();
+        let yaml = format!(
+            "sources:\n  connect:\n    - url: https://c:8083\n      basic_auth: {{username: u, password_file: {}}}\n",
+            file.path().display()
+        );
+        let config = Config::from_yaml(&yaml).unwrap();
+        assert_eq!(config.sources.connect[0].basic_auth.as_ref().unwrap().password.expose(), "from-file");
+
+        let yaml = "sources:\n  connect:\n    - url: https://c:8083\n      basic_auth: {username: u, password: \"${DBZ_EXPORTER_TEST_UNSET}\"}\n";
+        let error = Config::from_yaml(yaml).unwrap_err().to_string();
+        assert!(error.contains("environment variable DBZ_EXPORTER_TEST_UNSET is not set"), "{error}");
+        assert!(error.starts_with("sources.connect[0].basic_auth"), "{error}");
+    }
+
+    #[test]
+    fn credentials_in_urls_are_refused() {
+        let error =
+            Config::from_yaml("sources:\n  connect:\n    - url: http://admin:pw@c:8083\n").unwrap_err().to_string();
+        assert!(error.contains("use basic_auth"), "{error}");
+        assert!(!error.contains("pw@"), "{error}");
+    }
+
+    #[test]
+    fn flags_add_sources_and_override_the_file() {
+        let flags = ServeFlags {
+            connect_url: vec!["http://127.0.0.1:8083".into(), "prod=https://connect.example:443/".into()],
+            listen_address: Some(":9999".into()),
+            poll_interval: Some(Duration::from_secs(2)),
+            ..ServeFlags::default()
+        };
+        let config = Config::load(&flags).unwrap();
+        let clusters: Vec<String> = config.sources.connect.iter().map(ConnectConfig::cluster).collect();
+        assert_eq!(clusters, ["127.0.0.1:8083", "prod"]);
+        assert_eq!(config.listen_address().unwrap().port(), 9999);
+        assert_eq!(config.poll.interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn duplicate_clusters_are_refused() {
+        let flags =
+            ServeFlags { connect_url: vec!["http://a:8083".into(), "http://a:8083/".into()], ..ServeFlags::default() };
+        let error = Config::load(&flags).unwrap_err().to_string();
+        assert!(error.contains("cluster `a:8083` is configured twice"), "{error}");
+    }
+}

@@ -1,0 +1,14 @@
+//! debezium-exporter: a Prometheus exporter and monitoring-as-code generator for Debezium CDC
+//! pipelines on PostgreSQL.
+//!
+//! Data flows one way: sources **poll** their upstreams into the **snapshot** store, and
+//! `/metrics` **renders** from the store without ever awaiting an upstream.
+
+pub mod catalog;
+pub mod config;
+pub mod http;
+pub mod render;
+pub mod server;
+pub mod snapshot;
+pub mod source;
+pub mod sources;

@@ -1,0 +1,220 @@
+//! HTTP endpoints: `/metrics`, `/healthz`, `/readyz` and a landing page at `/`.
+//!
+//! Handlers only read the snapshot store. The exposition text is rendered once per change of
+//! the store (not once per scrape) and kept, with its gzip form, until the next change.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use html_escape::encode_text;
+
+use crate::render;
+use crate::snapshot::Store;
+
+/// Prometheus text format, as `promtool` and Prometheus expect it.
+const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub telemetry_path: String,
+    /// Username → bcrypt hash, from the exporter-toolkit web config; empty means no auth.
+    pub basic_auth_users: HashMap<String, String>,
+    rendered: Mutex<Option<Rendered>>,
+}
+
+/// One rendering of the store, plain and gzipped.
+#[derive(Clone)]
+struct Rendered {
+    generation: u64,
+    plain: Bytes,
+    gzip: Option<Bytes>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<Store>, telemetry_path: String, basic_auth_users: HashMap<String, String>) -> Self {
+        AppState { store, telemetry_path, basic_auth_users, rendered: Mutex::new(None) }
+    }
+
+    /// The exposition text for the store's current generation, rendered at most once.
+    fn exposition(&self, gzip: bool) -> Bytes {
+        let mut cache = self.rendered.lock().expect("render cache lock poisoned");
+        let generation = self.store.generation();
+        let rendered = match cache.as_mut() {
+            Some(rendered) if rendered.generation == generation => rendered,
+            _ => {
+                let plain = Bytes::from(render::encode(&render::collect(&self.store)));
+                cache.insert(Rendered { generation, plain, gzip: None })
+            }
+        };
+        if !gzip {
+            return rendered.plain.clone();
+        }
+        rendered.gzip.get_or_insert_with(|| gzip_bytes(&rendered.plain)).clone()
+    }
+}
+
+fn gzip_bytes(plain: &[u8]) -> Bytes {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(plain.len() / 8), Compression::fast());
+    encoder.write_all(plain).expect("writing to a Vec cannot fail");
+    Bytes::from(encoder.finish().expect("writing to a Vec cannot fail"))
+}
+
+/// The router, with its state; tests call it directly.
+pub fn app(state: Arc<AppState>) -> Router {
+    let path = state.telemetry_path.clone();
+    Router::new()
+        .route(&path, get(metrics))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/", get(landing))
+        .layer(middleware::from_fn_with_state(state.clone(), basic_auth))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .with_state(state)
+}
+
+async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let gzip = accepts_gzip(&headers);
+    let body = state.exposition(gzip);
+    let mut response = Response::new(Body::from(body));
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_FORMAT));
+    if gzip {
+        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|param| param.replace(' ', "") == "q=0");
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+    if state.store.ready() {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready: some sources have not been polled yet\n")
+    }
+}
+
+/// Checks basic auth against the exporter-toolkit users, when any are configured.
+async fn basic_auth(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if state.basic_auth_users.is_empty() {
+        return next.run(request).await;
+    }
+    let credentials = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Basic "))
+        .and_then(|encoded| base64_decode(encoded.trim()))
+        .and_then(|decoded| decoded.split_once(':').map(|(user, password)| (user.to_owned(), password.to_owned())));
+    let allowed = match credentials {
+        Some((user, password)) => match state.basic_auth_users.get(&user) {
+            Some(hash) => {
+                let hash = hash.clone();
+                // bcrypt is slow on purpose: keep it off the async workers.
+                tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
+                    .await
+                    .unwrap_or(false)
+            }
+            None => false,
+        },
+        None => false,
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Basic realm=\"debezium-exporter\"")], "unauthorized\n")
+            .into_response()
+    }
+}
+
+fn base64_decode(encoded: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
+    let mut page = String::new();
+    page.push_str("<!doctype html><html><head><meta charset=\"utf-8\"><title>debezium-exporter</title>");
+    page.push_str("<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}.bad{color:#b00}.ok{color:#070}</style></head><body>");
+    page.push_str(&format!(
+        "<h1>debezium-exporter</h1><p>Version {} ({}). Metrics: <a href=\"{path}\">{path}</a></p>",
+        render::VERSION,
+        render::REVISION,
+        path = encode_text(&state.telemetry_path),
+    ));
+    page.push_str("<h2>Sources</h2><table><tr><th>source</th><th>target</th><th>up</th><th>last success</th><th>last error</th></tr>");
+    for target in state.store.targets() {
+        let target_state = target.state();
+        let last_success = target_state
+            .last_success
+            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+            .map(|since| {
+                humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(since.as_secs())).to_string()
+            })
+            .unwrap_or_else(|| "never".to_owned());
+        let up = if !target_state.polled {
+            "<td>not polled yet</td>".to_owned()
+        } else if target_state.up {
+            "<td class=\"ok\">up</td>".to_owned()
+        } else {
+            "<td class=\"bad\">down</td>".to_owned()
+        };
+        page.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td>{up}<td>{last_success}</td><td>{}</td></tr>",
+            target.source,
+            encode_text(&target.name),
+            encode_text(target_state.last_error.as_deref().unwrap_or("")),
+        ));
+    }
+    page.push_str("</table>");
+    for target in state.store.targets() {
+        let Some(observation) = target.state().observation else { continue };
+        let lines = observation.summary();
+        if lines.is_empty() {
+            continue;
+        }
+        page.push_str(&format!("<h2>{} {}</h2><table>", target.source, encode_text(&target.name)));
+        for line in lines {
+            page.push_str(&format!(
+                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                encode_text(&line.subject),
+                if line.healthy { "ok" } else { "bad" },
+                encode_text(&line.state),
+                encode_text(line.detail.as_deref().unwrap_or("")),
+            ));
+        }
+        page.push_str("</table>");
+    }
+    page.push_str("</body></html>\n");
+    Html(page)
+}

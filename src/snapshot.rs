@@ -1,0 +1,142 @@
+//! The latest result of every source target, replaced whole on each poll.
+//!
+//! Sources write here from their poll loops; `/metrics` and the landing page only read. Nothing
+//! in this module awaits an upstream, so a slow upstream can never slow down a scrape.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use crate::catalog::Metric;
+use crate::source::ErrorReason;
+
+/// What one successful poll of one source target saw.
+///
+/// Rendering happens in two passes: every observation first `share`s the facts other sources
+/// join on (a connector's replication slot, say), then each `render`s its samples.
+pub trait Observation: Send + Sync + 'static {
+    fn share(&self, _target: &str, _facts: &mut Facts) {}
+    fn render(&self, target: &str, facts: &Facts, out: &mut Samples);
+    /// Human-readable lines for the landing page and `check`.
+    fn summary(&self) -> Vec<StatusLine> {
+        Vec::new()
+    }
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// Facts that cross source boundaries, gathered before anything renders.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// At least one Kafka Connect cluster is configured (so "no connector claims this" means something).
+    pub connect_configured: bool,
+    pub debezium_connectors: Vec<DebeziumConnector>,
+}
+
+/// A Debezium connector as the Connect REST API describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebeziumConnector {
+    pub cluster: String,
+    pub connector: String,
+    pub running: bool,
+    pub database: String,
+    pub slot: String,
+    pub topic_prefix: String,
+}
+
+/// One line on the landing page: a connector, a task, a slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusLine {
+    pub subject: String,
+    pub state: String,
+    pub healthy: bool,
+    pub detail: Option<String>,
+}
+
+/// The samples of one metric: label values (in the metric's label order) and the value.
+pub type Series = Vec<(Vec<String>, f64)>;
+
+/// Samples keyed by metric name.
+#[derive(Default)]
+pub struct Samples {
+    families: BTreeMap<&'static str, Series>,
+}
+
+impl Samples {
+    /// Adds one sample; `label_values` are in the order of `metric.labels`.
+    pub fn push<S: Into<String>>(
+        &mut self,
+        metric: &'static Metric,
+        label_values: impl IntoIterator<Item = S>,
+        value: f64,
+    ) {
+        let values: Vec<String> = label_values.into_iter().map(Into::into).collect();
+        debug_assert_eq!(values.len(), metric.labels.len(), "wrong label count for {}", metric.name);
+        self.families.entry(metric.name).or_default().push((values, value));
+    }
+
+    pub fn get(&self, metric: &Metric) -> &[(Vec<String>, f64)] {
+        self.families.get(metric.name).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
+/// The state of one source target as the poll loop last left it.
+#[derive(Clone, Default)]
+pub struct TargetState {
+    pub polled: bool,
+    pub up: bool,
+    pub last_duration: Duration,
+    pub last_success: Option<SystemTime>,
+    pub errors: BTreeMap<ErrorReason, u64>,
+    pub last_error: Option<String>,
+    pub observation: Option<Arc<dyn Observation>>,
+}
+
+/// One configured upstream target (a Connect cluster, a database, ...).
+pub struct Target {
+    pub source: &'static str,
+    pub name: String,
+    state: RwLock<TargetState>,
+}
+
+impl Target {
+    pub fn state(&self) -> TargetState {
+        self.state.read().expect("target state lock poisoned").clone()
+    }
+}
+
+/// Every target's latest state, plus a generation number that changes whenever any of them does.
+pub struct Store {
+    targets: Vec<Arc<Target>>,
+    generation: AtomicU64,
+}
+
+impl Store {
+    pub fn new(targets: impl IntoIterator<Item = (&'static str, String)>) -> Self {
+        let targets = targets
+            .into_iter()
+            .map(|(source, name)| Arc::new(Target { source, name, state: RwLock::new(TargetState::default()) }))
+            .collect();
+        Store { targets, generation: AtomicU64::new(0) }
+    }
+
+    pub fn targets(&self) -> &[Arc<Target>] {
+        &self.targets
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Ready once every target has been polled at least once, successfully or not.
+    pub fn ready(&self) -> bool {
+        self.targets.iter().all(|target| target.state().polled)
+    }
+
+    /// Replaces a target's state with what `update` makes of it, and bumps the generation.
+    pub fn update(&self, target: &Target, update: impl FnOnce(&mut TargetState)) {
+        update(&mut target.state.write().expect("target state lock poisoned"));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}

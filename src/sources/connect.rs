@@ -1,0 +1,407 @@
+//! Kafka Connect REST API: the state of every connector and task of one Connect cluster.
+//!
+//! One request per poll, `GET /connectors?expand=status&expand=info`, whatever the number of
+//! connectors. Connect before 2.3 ignores `expand` and answers a plain list of names; then we
+//! fall back to one status and one info request per connector, and say so once in the log.
+//!
+//! `expand=info` returns each connector's whole config, database password included in clear
+//! text. Only the few keys in [`ConnectorConfig`] are ever deserialized; the rest of the config
+//! never leaves the response body.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use url::Url;
+
+use crate::catalog;
+use crate::config::ConnectConfig;
+use crate::http::HttpClient;
+use crate::snapshot::{DebeziumConnector, Facts, Observation, Samples, StatusLine};
+use crate::source::{ErrorReason, PollError, Source};
+
+/// Connector and task states as Connect reports them, in the order we render them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Running,
+    Failed,
+    Paused,
+    Unassigned,
+    Restarting,
+    Stopped,
+}
+
+impl State {
+    pub const ALL: [State; 6] =
+        [State::Running, State::Failed, State::Paused, State::Unassigned, State::Restarting, State::Stopped];
+
+    /// The `state` label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            State::Running => "running",
+            State::Failed => "failed",
+            State::Paused => "paused",
+            State::Unassigned => "unassigned",
+            State::Restarting => "restarting",
+            State::Stopped => "stopped",
+        }
+    }
+
+    /// Parses Connect's upper-case state; a state this build does not know is `None`.
+    pub fn parse(text: &str) -> Option<State> {
+        State::ALL.into_iter().find(|state| state.label().eq_ignore_ascii_case(text))
+    }
+}
+
+/// What one poll saw of one Connect cluster.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterState {
+    pub connectors: Vec<Connector>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connector {
+    pub name: String,
+    /// `source` or `sink`.
+    pub kind: String,
+    pub class: String,
+    pub state: Option<State>,
+    pub worker_id: String,
+    /// First line of the trace of a FAILED connector; never a label.
+    pub trace_head: Option<String>,
+    pub tasks: Vec<Task>,
+    pub debezium: Option<DebeziumConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: u32,
+    pub state: Option<State>,
+    pub worker_id: String,
+    pub trace_head: Option<String>,
+}
+
+/// The config keys that join a Debezium connector to its database, slot and MBeans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebeziumConfig {
+    pub database: String,
+    pub slot: String,
+    pub topic_prefix: String,
+    pub plugin: String,
+}
+
+// ---- Wire format: only what we read. Unknown fields (the rest of the config) are skipped.
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ConnectorsResponse {
+    Expanded(BTreeMap<String, Expanded>),
+    Names(Vec<String>),
+}
+
+#[derive(Deserialize)]
+struct Expanded {
+    info: Option<Info>,
+    status: Option<Status>,
+}
+
+#[derive(Deserialize)]
+struct Info {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    config: ConnectorConfig,
+}
+
+/// The only connector config keys we ever deserialize. Never add a secret here.
+#[derive(Deserialize, Default)]
+struct ConnectorConfig {
+    #[serde(rename = "connector.class")]
+    class: Option<String>,
+    #[serde(rename = "database.dbname")]
+    database: Option<String>,
+    #[serde(rename = "slot.name")]
+    slot: Option<String>,
+    #[serde(rename = "topic.prefix")]
+    topic_prefix: Option<String>,
+    /// Debezium 1.x's name for `topic.prefix`.
+    #[serde(rename = "database.server.name")]
+    server_name: Option<String>,
+    #[serde(rename = "plugin.name")]
+    plugin: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Status {
+    connector: StateEntry,
+    #[serde(default)]
+    tasks: Vec<TaskEntry>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct StateEntry {
+    state: String,
+    #[serde(default)]
+    worker_id: String,
+    trace: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct TaskEntry {
+    id: u32,
+    state: String,
+    #[serde(default)]
+    worker_id: String,
+    trace: Option<String>,
+}
+
+/// The answer to `GET /connectors?expand=status&expand=info`, or the legacy list of names.
+#[derive(Debug, PartialEq)]
+pub enum Parsed {
+    Cluster(ClusterState),
+    /// Connect < 2.3: only names; statuses need one request each.
+    LegacyNames(Vec<String>),
+}
+
+/// Parses the expanded connectors listing.
+pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
+    Ok(match serde_json::from_slice(body)? {
+        ConnectorsResponse::Expanded(map) => Parsed::Cluster(ClusterState {
+            connectors: map
+                .into_iter()
+                .map(|(name, expanded)| connector(name, expanded.info, expanded.status))
+                .collect(),
+        }),
+        ConnectorsResponse::Names(names) => Parsed::LegacyNames(names),
+    })
+}
+
+/// Parses the legacy pair `GET /connectors/NAME/status` + `GET /connectors/NAME`.
+pub fn parse_legacy(name: String, status: &[u8], info: &[u8]) -> Result<Connector, serde_json::Error> {
+    let status: Status = serde_json::from_slice(status)?;
+    let info: Info = serde_json::from_slice(info)?;
+    Ok(connector(name, Some(info), Some(status)))
+}
+
+fn connector(name: String, info: Option<Info>, status: Option<Status>) -> Connector {
+    let config = info.as_ref().map(|info| &info.config);
+    let class = config.and_then(|config| config.class.clone()).unwrap_or_default();
+    let kind = info
+        .as_ref()
+        .and_then(|info| info.kind.clone())
+        .or_else(|| status.as_ref().and_then(|status| status.kind.clone()))
+        .unwrap_or_default();
+    let debezium = config.and_then(|config| debezium_config(&class, config));
+    let (state, worker_id, trace_head, tasks) = match status {
+        Some(status) => (
+            State::parse(&status.connector.state),
+            status.connector.worker_id,
+            status.connector.trace.as_deref().and_then(first_line),
+            status
+                .tasks
+                .into_iter()
+                .map(|task| Task {
+                    id: task.id,
+                    state: State::parse(&task.state),
+                    worker_id: task.worker_id,
+                    trace_head: task.trace.as_deref().and_then(first_line),
+                })
+                .collect(),
+        ),
+        None => (None, String::new(), None, Vec::new()),
+    };
+    Connector { name, kind, class, state, worker_id, trace_head, tasks, debezium }
+}
+
+fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConfig> {
+    if !class.starts_with("io.debezium.") {
+        return None;
+    }
+    // PostgresConnector's documented defaults, so the join works when a key is left out.
+    let postgres = class.ends_with(".PostgresConnector");
+    let default = |value: &Option<String>, postgres_default: &str| {
+        value.clone().unwrap_or_else(|| if postgres { postgres_default.to_owned() } else { String::new() })
+    };
+    Some(DebeziumConfig {
+        database: config.database.clone().unwrap_or_default(),
+        slot: default(&config.slot, "debezium"),
+        topic_prefix: config.topic_prefix.clone().or_else(|| config.server_name.clone()).unwrap_or_default(),
+        plugin: default(&config.plugin, "decoderbufs"),
+    })
+}
+
+fn first_line(trace: &str) -> Option<String> {
+    trace.lines().map(str::trim).find(|line| !line.is_empty()).map(str::to_owned)
+}
+
+impl Observation for ClusterState {
+    fn share(&self, cluster: &str, facts: &mut Facts) {
+        for connector in &self.connectors {
+            if let Some(debezium) = &connector.debezium {
+                facts.debezium_connectors.push(DebeziumConnector {
+                    cluster: cluster.to_owned(),
+                    connector: connector.name.clone(),
+                    running: connector.state == Some(State::Running),
+                    database: debezium.database.clone(),
+                    slot: debezium.slot.clone(),
+                    topic_prefix: debezium.topic_prefix.clone(),
+                });
+            }
+        }
+    }
+
+    fn render(&self, cluster: &str, _facts: &Facts, out: &mut Samples) {
+        let tasks = || self.connectors.iter().flat_map(|connector| &connector.tasks);
+        for state in State::ALL {
+            let connectors = self.connectors.iter().filter(|connector| connector.state == Some(state)).count();
+            out.push(&catalog::WORKER_CONNECTOR_COUNT, [cluster, state.label()], connectors as f64);
+            let tasks = tasks().filter(|task| task.state == Some(state)).count();
+            out.push(&catalog::WORKER_TASK_COUNT, [cluster, state.label()], tasks as f64);
+        }
+        for connector in &self.connectors {
+            let name = connector.name.as_str();
+            for state in State::ALL {
+                out.push(
+                    &catalog::CONNECTOR_STATE,
+                    [cluster, name, state.label()],
+                    indicator(connector.state == Some(state)),
+                );
+            }
+            for task in &connector.tasks {
+                let id = task.id.to_string();
+                for state in State::ALL {
+                    out.push(
+                        &catalog::CONNECTOR_TASK_STATE,
+                        [cluster, name, &id, state.label()],
+                        indicator(task.state == Some(state)),
+                    );
+                }
+            }
+            let failed = connector.tasks.iter().filter(|task| task.state == Some(State::Failed)).count();
+            out.push(&catalog::CONNECTOR_FAILED_TASK_COUNT, [cluster, name], failed as f64);
+            out.push(
+                &catalog::CONNECTOR_INFO,
+                [cluster, name, &connector.kind, &connector.class, &connector.worker_id],
+                1.0,
+            );
+            if let Some(debezium) = &connector.debezium {
+                out.push(
+                    &catalog::DEBEZIUM_CONNECTOR_INFO,
+                    [cluster, name, &debezium.database, &debezium.slot, &debezium.topic_prefix, &debezium.plugin],
+                    1.0,
+                );
+            }
+        }
+    }
+
+    fn summary(&self) -> Vec<StatusLine> {
+        let mut lines = Vec::new();
+        for connector in &self.connectors {
+            lines.push(status_line(connector.name.clone(), connector.state, connector.trace_head.clone()));
+            for task in &connector.tasks {
+                lines.push(status_line(
+                    format!("{}/task-{}", connector.name, task.id),
+                    task.state,
+                    task.trace_head.clone(),
+                ));
+            }
+        }
+        lines
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn status_line(subject: String, state: Option<State>, detail: Option<String>) -> StatusLine {
+    StatusLine {
+        subject,
+        state: state.map_or("unknown", State::label).to_owned(),
+        healthy: matches!(state, Some(State::Running | State::Paused | State::Stopped)),
+        detail,
+    }
+}
+
+fn indicator(on: bool) -> f64 {
+    if on { 1.0 } else { 0.0 }
+}
+
+/// Polls one Kafka Connect cluster.
+pub struct ConnectSource {
+    cluster: String,
+    base: Url,
+    client: HttpClient,
+    legacy_logged: AtomicBool,
+}
+
+impl ConnectSource {
+    pub fn new(config: &ConnectConfig, client: HttpClient) -> Self {
+        let mut base = config.url.0.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        ConnectSource { cluster: config.cluster(), base, client, legacy_logged: AtomicBool::new(false) }
+    }
+
+    fn url(&self, path: &str) -> Result<Url, PollError> {
+        self.base
+            .join(path)
+            .map_err(|error| PollError::new(ErrorReason::Connect, format!("bad URL for {path}: {error}")))
+    }
+
+    async fn get(&self, url: Url) -> Result<bytes::Bytes, PollError> {
+        self.client.fetch(self.client.get(url.as_str())).await
+    }
+
+    async fn get_unless_missing(&self, url: Url) -> Result<Option<bytes::Bytes>, PollError> {
+        self.client.fetch_unless_missing(self.client.get(url.as_str())).await
+    }
+
+    /// Connect < 2.3: one status and one info request per connector.
+    async fn poll_legacy(&self, names: Vec<String>) -> Result<ClusterState, PollError> {
+        if !self.legacy_logged.swap(true, Ordering::Relaxed) {
+            tracing::info!(cluster = %self.cluster, "Connect ignores ?expand (older than 2.3): polling each connector's status separately");
+        }
+        let mut connectors = Vec::with_capacity(names.len());
+        for name in names {
+            let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+            let status = self.get_unless_missing(self.url(&format!("connectors/{encoded}/status"))?).await?;
+            let info = self.get_unless_missing(self.url(&format!("connectors/{encoded}"))?).await?;
+            // A connector deleted between the listing and these requests is simply gone.
+            if let (Some(status), Some(info)) = (status, info) {
+                connectors.push(parse_legacy(name, &status, &info).map_err(decode_error)?);
+            }
+        }
+        Ok(ClusterState { connectors })
+    }
+}
+
+fn decode_error(error: serde_json::Error) -> PollError {
+    PollError::new(ErrorReason::Decode, format!("unexpected JSON from Connect: {error}"))
+}
+
+#[async_trait]
+impl Source for ConnectSource {
+    fn kind(&self) -> &'static str {
+        "connect"
+    }
+
+    fn target(&self) -> &str {
+        &self.cluster
+    }
+
+    async fn poll(&self) -> Result<Arc<dyn Observation>, PollError> {
+        let body = self.get(self.url("connectors?expand=status&expand=info")?).await?;
+        let state = match parse(&body).map_err(decode_error)? {
+            Parsed::Cluster(state) => state,
+            Parsed::LegacyNames(names) => self.poll_legacy(names).await?,
+        };
+        Ok(Arc::new(state))
+    }
+}

@@ -1,0 +1,29 @@
+//! One module per upstream. Each has a pure `parse` tested on recorded payloads and a
+//! `Source` that does the I/O.
+
+pub mod connect;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::http::HttpClient;
+use crate::source::Source;
+
+/// A source with the timeout its poll loop should use.
+pub struct Configured {
+    pub source: Arc<dyn Source>,
+    pub timeout: Duration,
+}
+
+/// Every source the configuration enables, in one explicit list.
+pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
+    let mut sources = Vec::new();
+    for (index, connect) in config.sources.connect.iter().enumerate() {
+        let timeout = config.timeout_for(connect.timeout);
+        let client = HttpClient::new(timeout, connect.basic_auth.clone(), &connect.tls)
+            .map_err(|error| anyhow::anyhow!("sources.connect[{index}]: {error}"))?;
+        sources.push(Configured { source: Arc::new(connect::ConnectSource::new(connect, client)), timeout });
+    }
+    Ok(sources)
+}
