@@ -218,3 +218,90 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
     page.push_str("</body></html>\n");
     Html(page)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn state(users: HashMap<String, String>) -> Arc<AppState> {
+        let store = Arc::new(Store::new([("connect", "dc<1>".to_owned())]));
+        Arc::new(AppState::new(store, "/metrics".to_owned(), users))
+    }
+
+    async fn get(app: Router, uri: &str, headers: &[(&str, &str)]) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let mut request = Request::get(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = app.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, usize::MAX).await.unwrap().to_vec();
+        (parts.status, parts.headers, body)
+    }
+
+    #[tokio::test]
+    async fn metrics_are_served_plain_or_gzipped() {
+        let state = state(HashMap::new());
+        let (status, headers, plain) = get(app(state.clone()), "/metrics", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], TEXT_FORMAT);
+        assert!(String::from_utf8_lossy(&plain).contains("debezium_exporter_build_info"));
+
+        let (_, headers, gzipped) = get(app(state), "/metrics", &[("accept-encoding", "br;q=1, gzip;q=0.5")]).await;
+        assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(gzipped.as_slice()).read_to_end(&mut unzipped).unwrap();
+        assert_eq!(unzipped, plain);
+    }
+
+    #[test]
+    fn gzip_refused_with_q0_is_not_used() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0, identity"));
+        assert!(!accepts_gzip(&headers));
+    }
+
+    #[tokio::test]
+    async fn ready_only_after_every_source_was_polled() {
+        let state = state(HashMap::new());
+        assert_eq!(get(app(state.clone()), "/readyz", &[]).await.0, StatusCode::SERVICE_UNAVAILABLE);
+        state.store.update(&state.store.targets()[0], |target| target.polled = true);
+        assert_eq!(get(app(state.clone()), "/readyz", &[]).await.0, StatusCode::OK);
+        assert_eq!(get(app(state), "/healthz", &[]).await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn landing_page_escapes_what_upstreams_say() {
+        let state = state(HashMap::new());
+        state.store.update(&state.store.targets()[0], |target| {
+            target.polled = true;
+            target.last_error = Some("<script>alert(1)</script>".to_owned());
+        });
+        let (status, _, page) = get(app(state), "/", &[]).await;
+        let page = String::from_utf8(page).unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("dc&lt;1&gt;") && page.contains("&lt;script&gt;"), "{page}");
+        assert!(!page.contains("<script>"));
+    }
+
+    #[tokio::test]
+    async fn basic_auth_guards_every_endpoint_when_configured() {
+        let hash = bcrypt::hash("s3cret", 4).unwrap();
+        let state = state(HashMap::from([("prometheus".to_owned(), hash)]));
+        assert_eq!(get(app(state.clone()), "/metrics", &[]).await.0, StatusCode::UNAUTHORIZED);
+        let wrong = format!("Basic {}", base64_encode("prometheus:nope"));
+        assert_eq!(get(app(state.clone()), "/metrics", &[("authorization", &wrong)]).await.0, StatusCode::UNAUTHORIZED);
+        let right = format!("Basic {}", base64_encode("prometheus:s3cret"));
+        assert_eq!(get(app(state), "/metrics", &[("authorization", &right)]).await.0, StatusCode::OK);
+    }
+
+    fn base64_encode(text: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(text)
+    }
+}
