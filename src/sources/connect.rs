@@ -405,3 +405,129 @@ impl Source for ConnectSource {
         Ok(Arc::new(state))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/connect/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+    }
+
+    fn cluster(name: &str) -> ClusterState {
+        match parse(&fixture(name)).unwrap() {
+            Parsed::Cluster(state) => state,
+            Parsed::LegacyNames(names) => panic!("{name} parsed as a legacy list {names:?}"),
+        }
+    }
+
+    fn find<'a>(state: &'a ClusterState, name: &str) -> &'a Connector {
+        state.connectors.iter().find(|connector| connector.name == name).unwrap()
+    }
+
+    fn rendered(state: &ClusterState) -> String {
+        let mut out = Samples::default();
+        state.render("dc1", &Facts::default(), &mut out);
+        let mut text = String::new();
+        for metric in catalog::all() {
+            for (labels, value) in out.get(metric) {
+                text.push_str(&format!("{} {labels:?} {value}\n", metric.name));
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn running_connectors_and_their_debezium_config() {
+        let state = cluster("expand-running.json");
+        assert_eq!(state.connectors.len(), 2);
+        let inventory = find(&state, "inventory");
+        assert_eq!(inventory.state, Some(State::Running));
+        assert_eq!(inventory.kind, "source");
+        assert_eq!(inventory.class, "io.debezium.connector.postgresql.PostgresConnector");
+        assert_eq!(inventory.worker_id, "127.0.0.1:8083");
+        assert_eq!(inventory.tasks.len(), 1);
+        assert_eq!(inventory.tasks[0].state, Some(State::Running));
+        assert_eq!(
+            inventory.debezium,
+            Some(DebeziumConfig {
+                database: "inventory".into(),
+                slot: "dbz_inventory".into(),
+                topic_prefix: "inventory".into(),
+                plugin: "pgoutput".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn a_failed_task_under_a_running_connector_is_visible() {
+        let state = cluster("expand-task-failed.json");
+        let billing = find(&state, "billing");
+        assert_eq!(billing.state, Some(State::Running));
+        assert_eq!(billing.tasks[0].state, Some(State::Failed));
+        let trace = billing.tasks[0].trace_head.as_deref().unwrap();
+        assert!(trace.starts_with("org.apache.kafka.connect.errors.ConnectException"), "{trace}");
+        assert!(!trace.contains('\n'));
+        let text = rendered(&state);
+        assert!(text.contains(r#"kafka_connect_connector_failed_task_count ["dc1", "billing"] 1"#), "{text}");
+        assert!(text.contains(r#"kafka_connect_worker_task_count ["dc1", "failed"] 1"#), "{text}");
+        assert!(text.contains(r#"kafka_connect_worker_connector_count ["dc1", "failed"] 0"#), "{text}");
+    }
+
+    #[test]
+    fn a_failed_connector_makes_the_runbook_expression_true() {
+        let state = cluster("expand-connector-failed.json");
+        assert_eq!(find(&state, "billing").state, Some(State::Failed));
+        let text = rendered(&state);
+        assert!(text.contains(r#"kafka_connect_worker_connector_count ["dc1", "failed"] 1"#), "{text}");
+        assert!(text.contains(r#"kafka_connect_connector_state ["dc1", "billing", "failed"] 1"#), "{text}");
+    }
+
+    #[test]
+    fn paused_and_stopped() {
+        let paused = cluster("expand-paused.json");
+        let inventory = find(&paused, "inventory");
+        assert_eq!(inventory.state, Some(State::Paused));
+        assert_eq!(inventory.tasks[0].state, Some(State::Paused));
+        let stopped = cluster("expand-stopped.json");
+        let billing = find(&stopped, "billing");
+        assert_eq!(billing.state, Some(State::Stopped));
+        assert!(billing.tasks.is_empty());
+    }
+
+    #[test]
+    fn no_config_value_but_the_join_keys_reaches_the_output() {
+        for name in ["expand-running.json", "expand-task-failed.json", "expand-paused.json", "expand-stopped.json"] {
+            let body = String::from_utf8(fixture(name)).unwrap();
+            assert!(body.contains("dbz-secret-pw"), "the fixture should carry the password");
+            let state = cluster(name);
+            assert!(!rendered(&state).contains("dbz-secret-pw"));
+            assert!(!format!("{state:?}").contains("dbz-secret-pw"), "the parsed state must not hold it");
+            assert!(!format!("{:?}", state.summary()).contains("dbz-secret-pw"));
+        }
+    }
+
+    #[test]
+    fn legacy_listing_falls_back_to_per_connector_requests() {
+        assert_eq!(parse(&fixture("list.json")).unwrap(), Parsed::LegacyNames(vec!["inventory".into(), "billing".into()]));
+        // `GET /connectors/billing` answers what `?expand=info` nests under `info`.
+        let expanded: serde_json::Value = serde_json::from_slice(&fixture("expand-running.json")).unwrap();
+        let info = serde_json::to_vec(&expanded["billing"]["info"]).unwrap();
+        let connector = parse_legacy("billing".into(), &fixture("status-billing-task-failed.json"), &info).unwrap();
+        assert_eq!(connector.tasks[0].state, Some(State::Failed));
+        assert_eq!(connector.debezium.unwrap().slot, "dbz_billing");
+    }
+
+    #[test]
+    fn garbage_is_a_decode_error() {
+        assert!(parse(b"<html>502 Bad Gateway</html>").is_err());
+        assert!(parse(br#"{"a": {"status": {"connector": 3}}}"#).is_err());
+    }
+
+    #[test]
+    fn unknown_states_count_nowhere() {
+        assert_eq!(State::parse("RUNNING"), Some(State::Running));
+        assert_eq!(State::parse("DEGRADED"), None);
+    }
+}
