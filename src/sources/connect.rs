@@ -510,7 +510,10 @@ mod tests {
 
     #[test]
     fn legacy_listing_falls_back_to_per_connector_requests() {
-        assert_eq!(parse(&fixture("list.json")).unwrap(), Parsed::LegacyNames(vec!["inventory".into(), "billing".into()]));
+        assert_eq!(
+            parse(&fixture("list.json")).unwrap(),
+            Parsed::LegacyNames(vec!["inventory".into(), "billing".into()])
+        );
         // `GET /connectors/billing` answers what `?expand=info` nests under `info`.
         let expanded: serde_json::Value = serde_json::from_slice(&fixture("expand-running.json")).unwrap();
         let info = serde_json::to_vec(&expanded["billing"]["info"]).unwrap();

@@ -1,0 +1,215 @@
+//! The Kafka Connect source against the real Connect worker and Debezium of the test stack.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use reqwest::Method;
+use tokio::sync::watch;
+
+use common::{Connect, Exporter, Exposition, outbox_connector, psql_admin};
+use debezium_exporter::config::Config;
+use debezium_exporter::snapshot::Store;
+use debezium_exporter::{render, source, sources};
+
+/// A Connect group rebalance takes ≈ 5 s on the test broker; a new connector runs after ≈ 11 s.
+const PATIENCE: Duration = Duration::from_secs(90);
+
+fn state(exposition: &Exposition, connector: &str, state: &str) -> Option<f64> {
+    exposition.value("kafka_connect_connector_state", &[("connector", connector), ("state", state)])
+}
+
+fn task_state(exposition: &Exposition, connector: &str, state: &str) -> Option<f64> {
+    exposition.value("kafka_connect_connector_task_state", &[("connector", connector), ("task", "0"), ("state", state)])
+}
+
+fn running(exposition: &Exposition, connector: &str) -> bool {
+    state(exposition, connector, "running") == Some(1.0) && task_state(exposition, connector, "running") == Some(1.0)
+}
+
+/// RUNNING → task FAILED → restart → PAUSED → STOPPED → RUNNING → deleted, each seen on the
+/// exporter's next poll, with the database password never leaving Connect.
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn connector_lifecycle_is_reflected_on_the_next_poll() {
+    let (name, slot, publication) = ("it-lifecycle", "it_lifecycle", "it_lifecycle_pub");
+    let connect = Connect::new();
+    psql_admin(&format!(
+        "DROP PUBLICATION IF EXISTS {publication}; CREATE PUBLICATION {publication} FOR TABLE public.outbox"
+    ));
+    connect.create(&outbox_connector(name, slot, publication)).await;
+    let exporter = Exporter::start(&["--connect.url", &format!("stack={}", connect.url), "--poll.interval", "1s"]);
+
+    let seen = exporter.wait_for("RUNNING", PATIENCE, |e| running(e, name)).await;
+    assert_eq!(seen.value("debezium_exporter_source_up", &[("source", "connect"), ("target", "stack")]), Some(1.0));
+    let info = seen.series("debezium_connector_info", &[("connector", name)]);
+    assert_eq!(info.len(), 1);
+    assert!(info[0].0.contains(&format!("slot=\"{slot}\"")) && info[0].0.contains("plugin=\"pgoutput\""), "{info:?}");
+
+    // A real failure: the publication disappears and the restarted task cannot stream.
+    psql_admin(&format!("DROP PUBLICATION {publication}"));
+    assert!(matches!(connect.call(Method::POST, &format!("{name}/restart?includeTasks=true")).await, 202 | 204));
+    let seen = exporter.wait_for("task FAILED", PATIENCE, |e| task_state(e, name, "failed") == Some(1.0)).await;
+    assert_eq!(state(&seen, name, "running"), Some(1.0), "Debezium fails the task, not the connector");
+    assert_eq!(seen.value("kafka_connect_connector_failed_task_count", &[("connector", name)]), Some(1.0));
+    assert!(seen.value("kafka_connect_worker_task_count", &[("state", "failed")]).unwrap() >= 1.0);
+    let (_, page) = exporter.get("/").await;
+    assert!(page.contains("Publication autocreation is disabled") || page.contains("ConnectException"), "{page}");
+
+    // The runbook's step 2: restart, once the cause is fixed.
+    psql_admin(&format!("CREATE PUBLICATION {publication} FOR TABLE public.outbox"));
+    let status = connect.call(Method::POST, &format!("{name}/restart?includeTasks=true&onlyFailed=true")).await;
+    assert_eq!(status, 202);
+    exporter.wait_for("RUNNING after restart", PATIENCE, |e| running(e, name)).await;
+
+    assert_eq!(connect.call(Method::PUT, &format!("{name}/pause")).await, 202);
+    exporter.wait_for("PAUSED", PATIENCE, |e| state(e, name, "paused") == Some(1.0)).await;
+    assert_eq!(connect.call(Method::PUT, &format!("{name}/stop")).await, 202);
+    let seen = exporter.wait_for("STOPPED", PATIENCE, |e| state(e, name, "stopped") == Some(1.0)).await;
+    assert!(
+        seen.series("kafka_connect_connector_task_state", &[("connector", name)]).is_empty(),
+        "a stopped connector has no tasks"
+    );
+    assert_eq!(connect.call(Method::PUT, &format!("{name}/resume")).await, 202);
+    exporter.wait_for("RUNNING after resume", PATIENCE, |e| running(e, name)).await;
+
+    // Secrets: Connect hands us the password with every poll; it must go nowhere.
+    let password = common::pg_password();
+    assert!(!exporter.metrics().await.contains(&password));
+    assert!(!exporter.get("/").await.1.contains(&password));
+    assert!(!exporter.log().contains(&password));
+
+    // The runbook's step 3a deletes the connector: its series go with it.
+    connect.remove(name, slot).await;
+    exporter
+        .wait_for("deleted connector gone", PATIENCE, |e| {
+            !e.0.contains(&format!("connector=\"{name}\""))
+                && e.value("debezium_exporter_source_up", &[("target", "stack")]) == Some(1.0)
+        })
+        .await;
+    psql_admin(&format!("DROP PUBLICATION IF EXISTS {publication}"));
+}
+
+/// What the counting proxy does with the next request.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Mode {
+    Forward,
+    Garbage,
+    Hang,
+}
+
+struct Proxy {
+    upstream: String,
+    requests: AtomicUsize,
+    mode: watch::Receiver<Mode>,
+    client: reqwest::Client,
+}
+
+/// A recording proxy in front of the real Connect: counts requests, and can answer garbage or
+/// hang to show how the exporter copes with a broken upstream.
+async fn start_proxy() -> (Arc<Proxy>, watch::Sender<Mode>, String, tokio::task::JoinHandle<()>) {
+    let (set_mode, mode) = watch::channel(Mode::Forward);
+    let proxy = Arc::new(Proxy {
+        upstream: common::connect_url(),
+        requests: AtomicUsize::new(0),
+        mode,
+        client: reqwest::Client::new(),
+    });
+    let app = Router::new().fallback(forward).with_state(proxy.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (proxy, set_mode, url, server)
+}
+
+async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    proxy.requests.fetch_add(1, Ordering::SeqCst);
+    let mode = *proxy.mode.borrow();
+    match mode {
+        Mode::Garbage => return "<html>502 Bad Gateway</html>".into_response(),
+        Mode::Hang => std::future::pending::<()>().await,
+        Mode::Forward => {}
+    }
+    let path = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let upstream = proxy.client.get(format!("{}{path}", proxy.upstream)).send().await.unwrap();
+    (axum::http::StatusCode::from_u16(upstream.status().as_u16()).unwrap(), upstream.bytes().await.unwrap())
+        .into_response()
+}
+
+/// One request per cluster per poll, however many connectors there are.
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn one_request_per_cluster_per_poll() {
+    let connect = Connect::new();
+    let connectors = [("it-count-a", "it_count_a"), ("it-count-b", "it_count_b")];
+    for (name, slot) in connectors {
+        connect.create(&outbox_connector(name, slot, "dbz_publication")).await;
+    }
+    let (proxy, _mode, url, server) = start_proxy().await;
+    let config = Config::from_yaml(&format!("sources:\n  connect:\n    - name: counted\n      url: {url}\n")).unwrap();
+    let configured = sources::from_config(&config).unwrap();
+    let store = Store::new([("connect", "counted".to_owned())]);
+    let polls = 5;
+    for _ in 0..polls {
+        source::poll_once(configured[0].source.as_ref(), &store.targets()[0], &store, Duration::from_secs(10)).await;
+    }
+    let samples = render::collect(&store);
+    let seen = samples.get(&debezium_exporter::catalog::CONNECTOR_INFO).len();
+    assert!(seen >= connectors.len(), "saw {seen} connectors");
+    assert_eq!(proxy.requests.load(Ordering::SeqCst), polls, "one request per poll with {seen} connectors");
+    server.abort();
+    for (name, slot) in connectors {
+        connect.remove(name, slot).await;
+    }
+}
+
+/// Garbage, a hang and a Connect that is not there each set `up` to 0 for that cluster only,
+/// drop its series, and never take `/metrics` down; the healthy cluster beside it is unaffected.
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn a_broken_connect_sets_up_to_zero_and_metrics_still_answer() {
+    let (proxy, set_mode, url, server) = start_proxy().await;
+    let connect = common::connect_url();
+    let nothing_listens = format!("http://127.0.0.1:{}", common::free_port());
+    let exporter = Exporter::start(&[
+        "--connect.url",
+        &format!("gone={nothing_listens}"),
+        "--connect.url",
+        &format!("flaky={url}"),
+        "--connect.url",
+        &format!("healthy={connect}"),
+        "--poll.interval",
+        "500ms",
+        "--poll.timeout",
+        "1s",
+    ]);
+    let up = |e: &Exposition, target: &str| e.value("debezium_exporter_source_up", &[("target", target)]);
+    let errors = |e: &Exposition, reason: &str| {
+        e.value("debezium_exporter_poll_errors_total", &[("target", "flaky"), ("reason", reason)]).unwrap_or(0.0)
+    };
+    exporter.wait_for("both up", PATIENCE, |e| up(e, "flaky") == Some(1.0) && up(e, "healthy") == Some(1.0)).await;
+
+    set_mode.send(Mode::Garbage).unwrap();
+    let seen = exporter.wait_for("garbage → decode error", PATIENCE, |e| errors(e, "decode") > 0.0).await;
+    assert_eq!(up(&seen, "flaky"), Some(0.0));
+    assert!(seen.series("kafka_connect_worker_connector_count", &[("cluster", "flaky")]).is_empty(), "no stale series");
+    assert_eq!(up(&seen, "healthy"), Some(1.0));
+    assert_eq!(seen.series("kafka_connect_worker_connector_count", &[("cluster", "healthy")]).len(), 6);
+
+    set_mode.send(Mode::Hang).unwrap();
+    let seen = exporter.wait_for("hang → timeout", PATIENCE, |e| errors(e, "timeout") > 0.0).await;
+    assert_eq!(up(&seen, "flaky"), Some(0.0));
+    assert_eq!(up(&seen, "healthy"), Some(1.0));
+
+    let gone_errors = seen.value("debezium_exporter_poll_errors_total", &[("target", "gone"), ("reason", "connect")]);
+    assert!(gone_errors.unwrap() > 0.0, "nothing listens: connect errors");
+    assert_eq!(up(&seen, "gone"), Some(0.0));
+    assert!(proxy.requests.load(Ordering::SeqCst) >= 3);
+    assert_eq!(exporter.get("/readyz").await.0, 200);
+    server.abort();
+}
