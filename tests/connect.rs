@@ -39,6 +39,7 @@ fn running(exposition: &Exposition, connector: &str) -> bool {
 async fn connector_lifecycle_is_reflected_on_the_next_poll() {
     let (name, slot, publication) = ("it-lifecycle", "it_lifecycle", "it_lifecycle_pub");
     let connect = Connect::new();
+    connect.remove(name, slot).await; // left over from an interrupted run
     psql_admin(&format!(
         "DROP PUBLICATION IF EXISTS {publication}; CREATE PUBLICATION {publication} FOR TABLE public.outbox"
     ));
@@ -64,17 +65,19 @@ async fn connector_lifecycle_is_reflected_on_the_next_poll() {
     // The runbook's step 2: restart, once the cause is fixed.
     psql_admin(&format!("CREATE PUBLICATION {publication} FOR TABLE public.outbox"));
     let status = connect.call(Method::POST, &format!("{name}/restart?includeTasks=true&onlyFailed=true")).await;
-    assert_eq!(status, 202);
+    assert!(matches!(status, 202 | 204), "restart answered {status}");
     exporter.wait_for("RUNNING after restart", PATIENCE, |e| running(e, name)).await;
 
     assert_eq!(connect.call(Method::PUT, &format!("{name}/pause")).await, 202);
     exporter.wait_for("PAUSED", PATIENCE, |e| state(e, name, "paused") == Some(1.0)).await;
-    assert_eq!(connect.call(Method::PUT, &format!("{name}/stop")).await, 202);
-    let seen = exporter.wait_for("STOPPED", PATIENCE, |e| state(e, name, "stopped") == Some(1.0)).await;
-    assert!(
-        seen.series("kafka_connect_connector_task_state", &[("connector", name)]).is_empty(),
-        "a stopped connector has no tasks"
-    );
+    assert_eq!(connect.call(Method::PUT, &format!("{name}/stop")).await, 204, "stop is synchronous");
+    // A stopped connector keeps no tasks: their series go once Connect has released them.
+    exporter
+        .wait_for("STOPPED without tasks", PATIENCE, |e| {
+            state(e, name, "stopped") == Some(1.0)
+                && e.series("kafka_connect_connector_task_state", &[("connector", name)]).is_empty()
+        })
+        .await;
     assert_eq!(connect.call(Method::PUT, &format!("{name}/resume")).await, 202);
     exporter.wait_for("RUNNING after resume", PATIENCE, |e| running(e, name)).await;
 
