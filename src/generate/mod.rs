@@ -152,3 +152,122 @@ pub fn write(out: &Path, options: &Options) -> Result<Vec<PathBuf>, GenerateErro
     }
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::catalog;
+
+    fn known(name: &str) -> bool {
+        catalog::find(name).is_some() || promql::PROMETHEUS_BUILTINS.iter().any(|metric| metric.name == name)
+    }
+
+    /// Every expression of every rule, implied check, panel and variable.
+    fn expressions(settings: &Settings) -> Vec<String> {
+        let alerts = rules::alerts(settings);
+        let mut exprs: Vec<String> = alerts.iter().map(|alert| alert.expr.clone()).collect();
+        exprs.extend(alerts.iter().flat_map(|alert| alert.example.implies.iter().map(|implied| implied.expr.clone())));
+        for row in dashboard::rows(settings, &alerts) {
+            exprs.extend(row.panels.iter().flat_map(|panel| panel.queries.iter().map(|query| query.expr.clone())));
+        }
+        exprs.extend(dashboard::variables().iter().map(|variable| variable.selector.to_string()));
+        exprs
+    }
+
+    #[test]
+    fn rules_and_panels_only_use_metrics_the_catalog_has() {
+        for expr in expressions(&Settings::default()) {
+            let names = promql::metric_names(&expr);
+            assert!(!names.is_empty(), "no metric found in {expr}");
+            for name in names {
+                assert!(known(&name), "`{name}` in `{expr}` is not in the catalog");
+            }
+        }
+    }
+
+    #[test]
+    fn generation_is_deterministic_in_both_languages() {
+        for lang in [Lang::Ko, Lang::En] {
+            let options = Options { lang, settings: Settings::default() };
+            assert_eq!(files(&options).unwrap(), files(&options).unwrap());
+        }
+        let english = files(&Options { lang: Lang::En, settings: Settings::default() }).unwrap();
+        assert!(
+            english["alerts/debezium-exporter.rules.yml"]
+                .contains("Debezium connector failed ({{ $labels.connector }})")
+        );
+    }
+
+    #[test]
+    fn annotations_only_print_labels_the_expression_keeps() {
+        let settings = Settings::default();
+        for alert in rules::alerts(&settings) {
+            for text in [&alert.summary.ko, &alert.summary.en, &alert.description.ko, &alert.description.en] {
+                prometheus::render_template(text, &alert).unwrap();
+            }
+            prometheus::render_template(&dashboard::panel_url(&settings, &alert), &alert).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_label_the_expression_drops_is_refused() {
+        let mut alert = rules::alerts(&Settings::default()).remove(0);
+        alert.example.labels.retain(|(label, _)| *label != "connector");
+        let error = prometheus::render_template(&alert.summary.ko, &alert).unwrap_err().to_string();
+        assert!(error.contains("prints $labels.connector, which the expression does not keep"), "{error}");
+    }
+
+    #[test]
+    fn inhibition_labels_are_on_both_sides() {
+        let alerts = rules::alerts(&Settings::default());
+        let source =
+            alerts.iter().find(|alert| alert.name == rules::CONNECTOR_FAILED).expect("the source alert exists");
+        let targets: Vec<_> = alerts.iter().filter(|alert| alert.muted_by_failed_connector).collect();
+        assert!(!targets.is_empty());
+        for alert in std::iter::once(source).chain(targets) {
+            for label in alertmanager::PIPELINE_LABELS {
+                assert!(alert.example.label(label).is_some(), "{} does not keep `{label}`", alert.name);
+            }
+        }
+        assert!(!source.muted_by_failed_connector, "the failed connector must not mute itself");
+    }
+
+    #[test]
+    fn panels_have_unique_ids_titles_and_units_and_every_alert_has_its_panel() {
+        let settings = Settings::default();
+        let alerts = rules::alerts(&settings);
+        let mut ids = HashSet::new();
+        for row in dashboard::rows(&settings, &alerts) {
+            assert!(ids.insert(row.id), "row id {} repeats", row.id.0);
+            for panel in row.panels {
+                assert!(ids.insert(panel.id), "panel id {} repeats", panel.id.0);
+                assert!(
+                    !panel.title.is_empty() && !panel.unit.is_empty(),
+                    "panel {} lacks a title or unit",
+                    panel.id.0
+                );
+            }
+        }
+        for alert in &alerts {
+            assert!(ids.contains(&alert.panel), "{}'s panel {} is not on the dashboard", alert.name, alert.panel.0);
+        }
+    }
+
+    #[test]
+    fn every_alert_links_to_its_own_runbook_section() {
+        let files = files(&Options::default()).unwrap();
+        let runbook = &files["docs/runbook.md"];
+        for alert in rules::alerts(&Settings::default()) {
+            assert_eq!(runbook.matches(&format!("<a id=\"{}\"></a>", alert.anchor())).count(), 1, "{}", alert.name);
+            for step in alert.steps {
+                assert!(runbook.contains(&format!("<a id=\"{}\"></a>", step.id())));
+            }
+        }
+        assert!(
+            files["alerts/debezium-exporter.rules.yml"]
+                .contains("runbook_url: docs/runbook.md#alert-debeziumconnectorfailed")
+        );
+    }
+}
