@@ -93,6 +93,9 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub sources: SourcesConfig,
+    /// Thresholds and names for `debezium-exporter generate`.
+    #[serde(default)]
+    pub generate: crate::generate::Settings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -480,6 +483,7 @@ mod tests {
         assert_eq!(config.poll.timeout, PollConfig::default().timeout);
         assert_eq!(config.sources.connect.len(), 1);
         assert_eq!(config.sources.connect[0].cluster(), "connect-1");
+        assert_eq!(config.generate, crate::generate::Settings::default());
     }
 
     #[test]

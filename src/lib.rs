@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod generate;
 pub mod http;
 pub mod render;
 pub mod server;

@@ -1,5 +1,6 @@
-//! The `debezium-exporter` command: `serve` (the default) and `metrics`.
+//! The `debezium-exporter` command: `serve` (the default), `metrics` and `generate`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
 use debezium_exporter::config::{Config, LogFormat, ServeFlags, WebConfigFile};
+use debezium_exporter::generate::{self, Lang, Options};
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::Store;
 use debezium_exporter::source::{self, Schedule};
@@ -30,6 +32,27 @@ enum Command {
     Serve(ServeFlags),
     /// Print every metric the exporter can emit, as a Markdown table.
     Metrics,
+    /// Write alert rules, their promtool tests, Alertmanager config, dashboards and the runbook.
+    Generate(GenerateFlags),
+}
+
+#[derive(clap::Args)]
+struct GenerateFlags {
+    /// Directory to write into (alerts/, dashboards/, docs/ below it).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    out: PathBuf,
+    /// Language of alert annotations.
+    #[arg(long, value_enum, default_value_t = Lang::Ko)]
+    lang: Lang,
+    /// Base URL of docs/runbook.md; overrides `generate.runbook_url`.
+    #[arg(long = "runbook-url", value_name = "BASE")]
+    runbook_url: Option<String>,
+    /// Base URL of Grafana; overrides `generate.grafana_url`.
+    #[arg(long = "grafana-url", value_name = "BASE")]
+    grafana_url: Option<String>,
+    /// YAML configuration file whose `generate` section sets thresholds and names.
+    #[arg(long = "config.file", value_name = "FILE")]
+    config_file: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -39,9 +62,34 @@ fn main() -> ExitCode {
             print!("{}", catalog::markdown_table());
             ExitCode::SUCCESS
         }
+        Some(Command::Generate(flags)) => match run_generate(flags) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("debezium-exporter: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Serve(flags)) => serve(&flags),
         None => serve(&cli.serve),
     }
+}
+
+fn run_generate(flags: GenerateFlags) -> anyhow::Result<()> {
+    let mut settings = match &flags.config_file {
+        Some(path) => Config::from_file(path)?.generate,
+        None => generate::Settings::default(),
+    };
+    if let Some(url) = flags.runbook_url {
+        settings.runbook_url = url;
+    }
+    if let Some(url) = flags.grafana_url {
+        settings.grafana_url = url;
+    }
+    let written = generate::write(&flags.out, &Options { lang: flags.lang, settings })?;
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 fn serve(flags: &ServeFlags) -> ExitCode {

@@ -1,0 +1,89 @@
+//! alerts/alertmanager.yml: one route per severity to a placeholder receiver, and the
+//! inhibition that lets a failed connector mute the symptoms of its own pipeline only.
+
+use serde::Serialize;
+
+use super::GenerateError;
+use super::rules::{Alert, CONNECTOR_FAILED, Severity};
+
+/// The labels a failed connector and the alerts it mutes must share (and both carry).
+pub const PIPELINE_LABELS: [&str; 2] = ["cluster", "connector"];
+
+#[derive(Serialize)]
+struct Config {
+    route: Route,
+    receivers: Vec<Receiver>,
+    inhibit_rules: Vec<InhibitRule>,
+}
+
+#[derive(Serialize)]
+struct Route {
+    receiver: String,
+    group_by: Vec<&'static str>,
+    group_wait: &'static str,
+    group_interval: &'static str,
+    repeat_interval: &'static str,
+    routes: Vec<ChildRoute>,
+}
+
+#[derive(Serialize)]
+struct ChildRoute {
+    receiver: String,
+    matchers: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Receiver {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct InhibitRule {
+    source_matchers: Vec<String>,
+    target_matchers: Vec<String>,
+    equal: Vec<&'static str>,
+}
+
+/// The receiver an alert of `severity` reaches; `None` is the root's catch-all.
+pub fn receiver(severity: Option<Severity>) -> String {
+    match severity {
+        Some(severity) => format!("debezium-{}", severity.as_str()),
+        None => "debezium-default".to_owned(),
+    }
+}
+
+/// The alerts a failed connector mutes.
+pub fn muted(alerts: &[Alert]) -> Vec<&'static str> {
+    alerts.iter().filter(|alert| alert.muted_by_failed_connector).map(|alert| alert.name).collect()
+}
+
+pub fn config(alerts: &[Alert]) -> Result<String, GenerateError> {
+    let config = Config {
+        route: Route {
+            receiver: receiver(None),
+            group_by: vec!["alertname", "cluster", "connector"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "4h",
+            routes: Severity::ALL
+                .into_iter()
+                .map(|severity| ChildRoute {
+                    receiver: receiver(Some(severity)),
+                    matchers: vec![format!("severity=\"{}\"", severity.as_str())],
+                })
+                .collect(),
+        },
+        receivers: std::iter::once(None)
+            .chain(Severity::ALL.into_iter().map(Some))
+            .map(|severity| Receiver { name: receiver(severity) })
+            .collect(),
+        inhibit_rules: vec![InhibitRule {
+            source_matchers: vec![format!("alertname=\"{CONNECTOR_FAILED}\"")],
+            target_matchers: vec![format!("alertname=~\"{}\"", muted(alerts).join("|"))],
+            equal: PIPELINE_LABELS.to_vec(),
+        }],
+    };
+    let header = "# Receivers are placeholders: add your email_configs, slack_configs, pagerduty_configs or\n\
+                  # webhook_configs to each (https://prometheus.io/docs/alerting/latest/configuration/).\n";
+    Ok(format!("{header}{}", super::yaml(&config)?))
+}

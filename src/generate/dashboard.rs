@@ -1,0 +1,446 @@
+//! The Grafana dashboard: one row per concern, every panel's query built from catalog
+//! constants. Panel ids are fixed here (not positions), so alerts' `dashboard_url` links and
+//! people's bookmarks survive new panels.
+
+use serde_json::{Value, json};
+
+use super::promql::{PROMETHEUS_ALERTS, Selector};
+use super::rules::Alert;
+use super::settings::Settings;
+use crate::catalog;
+use crate::sources::connect::State;
+
+pub const UID: &str = "debezium-cdc";
+pub const TITLE: &str = "Debezium CDC";
+/// The provisioning variant reads the datasource from this dashboard variable.
+const DATASOURCE: &str = "${datasource}";
+/// The import variant's `__inputs` name; Grafana asks for it on import.
+pub const IMPORT_INPUT: &str = "DS_PROMETHEUS";
+
+/// A panel's stable id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PanelId(pub u32);
+
+impl PanelId {
+    pub const CONNECTOR_STATES: PanelId = PanelId(1);
+    pub const TASK_STATES: PanelId = PanelId(2);
+    pub const FAILED_CONNECTORS: PanelId = PanelId(3);
+    pub const FAILED_TASKS: PanelId = PanelId(4);
+    pub const SOURCE_HEALTH: PanelId = PanelId(20);
+    pub const SINCE_LAST_SUCCESS: PanelId = PanelId(21);
+    pub const POLL_DURATION: PanelId = PanelId(22);
+    pub const POLL_ERRORS: PanelId = PanelId(23);
+    pub const ALERTS: PanelId = PanelId(90);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visualization {
+    Stat,
+    StateTimeline,
+    TimeSeries,
+    Table,
+}
+
+impl Visualization {
+    fn as_str(self) -> &'static str {
+        match self {
+            Visualization::Stat => "stat",
+            Visualization::StateTimeline => "state-timeline",
+            Visualization::TimeSeries => "timeseries",
+            Visualization::Table => "table",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub expr: String,
+    pub legend: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub id: PanelId,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub visualization: Visualization,
+    /// Grafana unit id (`s`, `none`, `ops`).
+    pub unit: &'static str,
+    pub queries: Vec<Query>,
+    /// Grid columns out of 24.
+    pub width: u32,
+    /// Colour steps: the first applies from minus infinity, the others from their value.
+    pub thresholds: Vec<(&'static str, f64)>,
+    /// Values shown as text (states encoded as numbers).
+    pub value_texts: Vec<(f64, &'static str, &'static str)>,
+}
+
+pub struct Row {
+    pub id: PanelId,
+    pub title: &'static str,
+    pub panels: Vec<Panel>,
+}
+
+/// A dashboard variable filtering by a label of one catalog metric.
+pub struct Variable {
+    pub label: &'static str,
+    pub title: &'static str,
+    pub selector: Selector,
+}
+
+pub fn variables() -> Vec<Variable> {
+    vec![
+        Variable { label: "cluster", title: "Cluster", selector: Selector::of(&catalog::CONNECTOR_STATE) },
+        Variable {
+            label: "connector",
+            title: "Connector",
+            selector: Selector::of(&catalog::CONNECTOR_STATE).var("cluster"),
+        },
+    ]
+}
+
+/// Connect states as numbers for state timelines: `state=running` → 1 and so on, in the order
+/// Connect's states are rendered.
+fn state_code(state: State) -> f64 {
+    (State::ALL.iter().position(|each| *each == state).expect("every state is in State::ALL") + 1) as f64
+}
+
+fn state_color(state: State) -> &'static str {
+    match state {
+        State::Running => "green",
+        State::Failed => "red",
+        State::Paused | State::Stopped => "blue",
+        State::Unassigned | State::Restarting => "orange",
+    }
+}
+
+/// One series per connector (or task) whose value is the code of its current state.
+fn current_state(selector: impl Fn(State) -> Selector, by: &str) -> String {
+    let alternatives: Vec<String> =
+        State::ALL.into_iter().map(|state| format!("({} == 1) * {}", selector(state), state_code(state))).collect();
+    format!("max by ({by}) ({})", alternatives.join(" or "))
+}
+
+fn state_texts() -> Vec<(f64, &'static str, &'static str)> {
+    State::ALL
+        .into_iter()
+        .map(|state| {
+            let text = match state {
+                State::Running => "RUNNING",
+                State::Failed => "FAILED",
+                State::Paused => "PAUSED",
+                State::Unassigned => "UNASSIGNED",
+                State::Restarting => "RESTARTING",
+                State::Stopped => "STOPPED",
+            };
+            (state_code(state), text, state_color(state))
+        })
+        .collect()
+}
+
+const ALERT_THRESHOLD: &[(&str, f64)] = &[("green", 0.0), ("red", 1.0)];
+
+pub fn rows(_settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
+    let connector_state = |state: State| {
+        Selector::of(&catalog::CONNECTOR_STATE).var("cluster").var("connector").eq("state", state.label())
+    };
+    let task_state = |state: State| {
+        Selector::of(&catalog::CONNECTOR_TASK_STATE).var("cluster").var("connector").eq("state", state.label())
+    };
+    let failed_count =
+        |metric| format!("sum({}) or vector(0)", Selector::of(metric).var("cluster").eq("state", "failed"));
+    let alert_names: Vec<&str> = alerts.iter().map(|alert| alert.name).collect();
+    vec![
+        Row {
+            id: PanelId(100),
+            title: "Connectors and tasks",
+            panels: vec![
+                Panel {
+                    id: PanelId::FAILED_CONNECTORS,
+                    title: "Failed connectors",
+                    description: "The runbook's own measure: connectors Connect reports FAILED.",
+                    visualization: Visualization::Stat,
+                    unit: "none",
+                    queries: vec![Query { expr: failed_count(&catalog::WORKER_CONNECTOR_COUNT), legend: "failed" }],
+                    width: 4,
+                    thresholds: ALERT_THRESHOLD.to_vec(),
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::FAILED_TASKS,
+                    title: "Failed tasks",
+                    description: "Tasks Connect reports FAILED; a RUNNING connector can have them.",
+                    visualization: Visualization::Stat,
+                    unit: "none",
+                    queries: vec![Query { expr: failed_count(&catalog::WORKER_TASK_COUNT), legend: "failed" }],
+                    width: 4,
+                    thresholds: ALERT_THRESHOLD.to_vec(),
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::CONNECTOR_STATES,
+                    title: "Connector states",
+                    description: "Each connector's state over time, as Kafka Connect reports it.",
+                    visualization: Visualization::StateTimeline,
+                    unit: "none",
+                    queries: vec![Query {
+                        expr: current_state(connector_state, "cluster, connector"),
+                        legend: "{{cluster}} / {{connector}}",
+                    }],
+                    width: 16,
+                    thresholds: Vec::new(),
+                    value_texts: state_texts(),
+                },
+                Panel {
+                    id: PanelId::TASK_STATES,
+                    title: "Task states",
+                    description: "Each task's state over time. A FAILED task under a RUNNING connector is the usual Debezium failure.",
+                    visualization: Visualization::StateTimeline,
+                    unit: "none",
+                    queries: vec![Query {
+                        expr: current_state(task_state, "cluster, connector, task"),
+                        legend: "{{cluster}} / {{connector}} #{{task}}",
+                    }],
+                    width: 24,
+                    thresholds: Vec::new(),
+                    value_texts: state_texts(),
+                },
+            ],
+        },
+        Row {
+            id: PanelId(200),
+            title: "Exporter source health",
+            panels: vec![
+                Panel {
+                    id: PanelId::SOURCE_HEALTH,
+                    title: "Sources up",
+                    description: "Whether the exporter's last poll of each upstream succeeded. While one is down its metrics are missing and the alerts built on them cannot fire.",
+                    visualization: Visualization::StateTimeline,
+                    unit: "none",
+                    queries: vec![Query {
+                        expr: Selector::of(&catalog::SOURCE_UP).to_string(),
+                        legend: "{{source}} {{target}}",
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: vec![(0.0, "DOWN", "red"), (1.0, "UP", "green")],
+                },
+                Panel {
+                    id: PanelId::SINCE_LAST_SUCCESS,
+                    title: "Time since last successful poll",
+                    description: "How old each source's data is.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "s",
+                    queries: vec![Query {
+                        expr: format!("time() - ({} > 0)", Selector::of(&catalog::LAST_SUCCESS_TIMESTAMP_SECONDS)),
+                        legend: "{{source}} {{target}}",
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::POLL_DURATION,
+                    title: "Poll duration",
+                    description: "How long each source's last poll took; close to the timeout means polls are about to fail.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "s",
+                    queries: vec![Query {
+                        expr: Selector::of(&catalog::POLL_DURATION_SECONDS).to_string(),
+                        legend: "{{source}} {{target}}",
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::POLL_ERRORS,
+                    title: "Poll errors by reason",
+                    description: "Failed polls per second, by reason.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "ops",
+                    queries: vec![Query {
+                        expr: format!(
+                            "sum by (source, target, reason) (rate({}[$__rate_interval]))",
+                            Selector::of(&catalog::POLL_ERRORS_TOTAL)
+                        ),
+                        legend: "{{source}} {{target}} {{reason}}",
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: Vec::new(),
+                },
+            ],
+        },
+        Row {
+            id: PanelId(900),
+            title: "Alerts",
+            panels: vec![Panel {
+                id: PanelId::ALERTS,
+                title: "Debezium alerts",
+                description: "Pending and firing alerts of the generated rules.",
+                visualization: Visualization::Table,
+                unit: "none",
+                queries: vec![Query {
+                    expr: Selector::of(&PROMETHEUS_ALERTS).re("alertname", alert_names.join("|")).to_string(),
+                    legend: "{{alertname}}",
+                }],
+                width: 24,
+                thresholds: Vec::new(),
+                value_texts: Vec::new(),
+            }],
+        },
+    ]
+}
+
+fn datasource(uid: &str) -> Value {
+    json!({ "type": "prometheus", "uid": uid })
+}
+
+fn panel_json(panel: &Panel, x: u32, y: u32, height: u32) -> Value {
+    let targets: Vec<Value> = panel
+        .queries
+        .iter()
+        .zip('A'..)
+        .map(|(query, ref_id)| {
+            let mut target = json!({
+                "datasource": datasource(DATASOURCE),
+                "expr": query.expr,
+                "legendFormat": query.legend,
+                "refId": ref_id.to_string(),
+            });
+            if panel.visualization == Visualization::Table {
+                target["format"] = json!("table");
+                target["instant"] = json!(true);
+            }
+            target
+        })
+        .collect();
+    let steps: Vec<Value> = panel
+        .thresholds
+        .iter()
+        .enumerate()
+        .map(|(index, (color, value))| {
+            if index == 0 {
+                json!({ "color": color, "value": null })
+            } else {
+                json!({ "color": color, "value": value })
+            }
+        })
+        .collect();
+    let mut defaults = json!({ "unit": panel.unit });
+    if !steps.is_empty() {
+        defaults["thresholds"] = json!({ "mode": "absolute", "steps": steps });
+    }
+    if !panel.value_texts.is_empty() {
+        let options: serde_json::Map<String, Value> = panel
+            .value_texts
+            .iter()
+            .enumerate()
+            .map(|(index, (value, text, color))| {
+                (format!("{value}"), json!({ "text": text, "color": color, "index": index }))
+            })
+            .collect();
+        defaults["mappings"] = json!([{ "type": "value", "options": options }]);
+    }
+    json!({
+        "id": panel.id.0,
+        "type": panel.visualization.as_str(),
+        "title": panel.title,
+        "description": panel.description,
+        "datasource": datasource(DATASOURCE),
+        "gridPos": { "h": height, "w": panel.width, "x": x, "y": y },
+        "targets": targets,
+        "fieldConfig": { "defaults": defaults, "overrides": [] },
+        "options": {},
+    })
+}
+
+/// The dashboard for file provisioning and the sidecar: the datasource is a variable.
+pub fn dashboard(settings: &Settings, alerts: &[Alert]) -> Value {
+    const HEIGHT: u32 = 8;
+    let mut panels = Vec::new();
+    let mut y = 0;
+    for row in rows(settings, alerts) {
+        panels.push(json!({
+            "id": row.id.0, "type": "row", "title": row.title, "collapsed": false, "panels": [],
+            "gridPos": { "h": 1, "w": 24, "x": 0, "y": y },
+        }));
+        y += 1;
+        let mut x = 0;
+        for panel in &row.panels {
+            if x + panel.width > 24 {
+                x = 0;
+                y += HEIGHT;
+            }
+            panels.push(panel_json(panel, x, y, HEIGHT));
+            x += panel.width;
+        }
+        y += HEIGHT;
+    }
+    let mut templating = vec![json!({
+        "type": "datasource", "name": "datasource", "label": "Data source", "query": "prometheus",
+    })];
+    for variable in variables() {
+        templating.push(json!({
+            "type": "query",
+            "name": variable.label,
+            "label": variable.title,
+            "datasource": datasource(DATASOURCE),
+            "query": format!("label_values({}, {})", variable.selector, variable.label),
+            "refresh": 2,
+            "includeAll": true,
+            "multi": true,
+            "allValue": ".*",
+            "sort": 1,
+        }));
+    }
+    json!({
+        "uid": UID,
+        "title": TITLE,
+        "description": "Debezium CDC pipelines: Kafka Connect connector and task states and the exporter's own health. Generated by `debezium-exporter generate`; do not edit.",
+        "tags": ["debezium", "cdc", "kafka-connect"],
+        "editable": true,
+        "graphTooltip": 1,
+        "refresh": "30s",
+        "schemaVersion": 39,
+        "version": 1,
+        "time": { "from": "now-6h", "to": "now" },
+        "timezone": "browser",
+        "annotations": { "list": [{
+            "builtIn": 1, "datasource": { "type": "grafana", "uid": "-- Grafana --" }, "enable": true, "hide": true,
+            "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard",
+        }]},
+        "links": [],
+        "templating": { "list": templating },
+        "panels": panels,
+    })
+}
+
+/// The variant for the UI's import: Grafana asks for the Prometheus datasource (`__inputs`)
+/// and preselects it in the datasource variable.
+pub fn import_variant(mut dashboard: Value) -> Value {
+    let input = format!("${{{IMPORT_INPUT}}}");
+    dashboard["templating"]["list"][0]["current"] = json!({ "text": input, "value": input });
+    dashboard["__inputs"] = json!([{
+        "name": IMPORT_INPUT, "label": "Prometheus", "description": "", "type": "datasource",
+        "pluginId": "prometheus", "pluginName": "Prometheus",
+    }]);
+    dashboard["__requires"] = json!([
+        { "type": "grafana", "id": "grafana", "name": "Grafana", "version": "10.0.0" },
+        { "type": "datasource", "id": "prometheus", "name": "Prometheus", "version": "1.0.0" },
+    ]);
+    dashboard
+}
+
+/// Link to the panel that shows `alert`, filtered to its cluster and connector when it has them.
+pub fn panel_url(settings: &Settings, alert: &Alert) -> String {
+    let mut url =
+        format!("{}/d/{UID}/debezium-cdc?viewPanel={}", settings.grafana_url.trim_end_matches('/'), alert.panel.0);
+    for variable in variables() {
+        if alert.example.label(variable.label).is_some() {
+            url.push_str(&format!("&var-{0}={{{{ $labels.{0} }}}}", variable.label));
+        }
+    }
+    url
+}

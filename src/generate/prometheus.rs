@@ -1,0 +1,260 @@
+//! Prometheus outputs: the rule file, its promtool test cases (from each alert's example) and
+//! the same rules as a Prometheus Operator `PrometheusRule`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::promql::duration;
+use super::rules::{Alert, Group, SERIES_MINUTES, Series};
+use super::{GenerateError, Lang, Options};
+
+/// The rule file's name; the test file and the PrometheusRule refer to it.
+pub const RULES_FILE: &str = "debezium-exporter.rules.yml";
+/// promtool evaluates the examples at this interval; their series have one sample per step.
+const STEP: Duration = Duration::from_secs(60);
+
+#[derive(Serialize)]
+struct RuleFile {
+    groups: Vec<RuleGroup>,
+}
+
+#[derive(Serialize)]
+pub struct RuleGroup {
+    name: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+struct Rule {
+    alert: &'static str,
+    expr: String,
+    #[serde(rename = "for")]
+    for_: String,
+    labels: BTreeMap<&'static str, &'static str>,
+    annotations: Annotations,
+}
+
+#[derive(Serialize)]
+struct Annotations {
+    summary: String,
+    description: String,
+    runbook_url: String,
+    dashboard_url: String,
+}
+
+fn annotations(alert: &Alert, options: &Options) -> Annotations {
+    let text = |text: &super::rules::Text| match options.lang {
+        Lang::Ko => text.ko.clone(),
+        Lang::En => text.en.clone(),
+    };
+    Annotations {
+        summary: text(&alert.summary),
+        description: text(&alert.description),
+        runbook_url: format!("{}#{}", options.settings.runbook_url, alert.anchor()),
+        dashboard_url: super::dashboard::panel_url(&options.settings, alert),
+    }
+}
+
+pub fn rule_groups(groups: &[Group], options: &Options) -> Vec<RuleGroup> {
+    groups
+        .iter()
+        .map(|group| RuleGroup {
+            name: group.name,
+            rules: group
+                .alerts
+                .iter()
+                .map(|alert| Rule {
+                    alert: alert.name,
+                    expr: alert.expr.clone(),
+                    for_: duration(alert.for_),
+                    labels: BTreeMap::from([("severity", alert.severity.as_str())]),
+                    annotations: annotations(alert, options),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub fn rules_file(groups: &[Group], options: &Options) -> Result<String, GenerateError> {
+    super::yaml(&RuleFile { groups: rule_groups(groups, options) })
+}
+
+#[derive(Serialize)]
+struct PrometheusRule {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: Metadata,
+    spec: RuleFile,
+}
+
+#[derive(Serialize)]
+pub struct Metadata {
+    pub name: &'static str,
+    pub namespace: String,
+    pub labels: BTreeMap<&'static str, String>,
+}
+
+pub fn prometheus_rule(groups: &[Group], options: &Options) -> Result<String, GenerateError> {
+    super::yaml(&PrometheusRule {
+        api_version: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: Metadata {
+            name: "debezium-exporter",
+            namespace: options.settings.namespace.clone(),
+            labels: BTreeMap::from([
+                ("app.kubernetes.io/name", "debezium-exporter".to_owned()),
+                ("release", options.settings.release.clone()),
+            ]),
+        },
+        spec: RuleFile { groups: rule_groups(groups, options) },
+    })
+}
+
+#[derive(Serialize)]
+struct TestFile {
+    rule_files: Vec<&'static str>,
+    evaluation_interval: String,
+    tests: Vec<TestCase>,
+}
+
+#[derive(Serialize)]
+struct TestCase {
+    name: String,
+    interval: String,
+    input_series: Vec<InputSeries>,
+    alert_rule_test: Vec<AlertTest>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    promql_expr_test: Vec<ExprTest>,
+}
+
+#[derive(Serialize)]
+struct InputSeries {
+    series: String,
+    values: String,
+}
+
+#[derive(Serialize)]
+struct AlertTest {
+    eval_time: String,
+    alertname: &'static str,
+    exp_alerts: Vec<ExpAlert>,
+}
+
+#[derive(Serialize)]
+struct ExpAlert {
+    exp_labels: BTreeMap<&'static str, String>,
+    exp_annotations: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+struct ExprTest {
+    expr: String,
+    eval_time: String,
+    exp_samples: Vec<ExpSample>,
+}
+
+#[derive(Serialize)]
+struct ExpSample {
+    labels: String,
+    value: f64,
+}
+
+/// Renders `{{ $labels.x }}` the way Prometheus will for the example's labels. Anything else
+/// between braces is refused, so the expected text is exact.
+pub fn render_template(template: &str, alert: &Alert) -> Result<String, GenerateError> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("}}")
+            .ok_or_else(|| GenerateError::Definition(format!("{}: unclosed `{{{{` in {template:?}", alert.name)))?;
+        let inner = rest[start + 2..start + end].trim();
+        let label = inner.strip_prefix("$labels.").ok_or_else(|| {
+            GenerateError::Definition(format!("{}: only {{{{ $labels.x }}}} is supported, not {inner:?}", alert.name))
+        })?;
+        let value = alert.example.label(label).ok_or_else(|| {
+            GenerateError::Definition(format!(
+                "{}: an annotation prints $labels.{label}, which the expression does not keep",
+                alert.name
+            ))
+        })?;
+        out.push_str(value);
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn input(series: &[Series]) -> Vec<InputSeries> {
+    series
+        .iter()
+        .map(|series| InputSeries { series: series.selector.to_string(), values: series.values.clone() })
+        .collect()
+}
+
+fn minutes(value: Duration) -> String {
+    duration(value)
+}
+
+pub fn test_file(groups: &[Group], options: &Options) -> Result<String, GenerateError> {
+    let mut tests = Vec::new();
+    for alert in groups.iter().flat_map(|group| &group.alerts) {
+        if alert.for_ < STEP || alert.for_ + STEP * 5 > STEP * SERIES_MINUTES || alert.for_.as_secs() % 60 != 0 {
+            return Err(GenerateError::Definition(format!(
+                "{}: `for` must be whole minutes between 1m and {}m, not {}",
+                alert.name,
+                SERIES_MINUTES - 5,
+                duration(alert.for_)
+            )));
+        }
+        let rendered = annotations(alert, options);
+        let mut exp_labels: BTreeMap<&'static str, String> =
+            alert.example.labels.iter().map(|(label, value)| (*label, value.clone())).collect();
+        exp_labels.insert("severity", alert.severity.as_str().to_owned());
+        let exp_annotations = BTreeMap::from([
+            ("summary", render_template(&rendered.summary, alert)?),
+            ("description", render_template(&rendered.description, alert)?),
+            ("runbook_url", render_template(&rendered.runbook_url, alert)?),
+            ("dashboard_url", render_template(&rendered.dashboard_url, alert)?),
+        ]);
+        let at = |time: Duration, expected: Vec<ExpAlert>| {
+            vec![AlertTest { eval_time: minutes(time), alertname: alert.name, exp_alerts: expected }]
+        };
+        let implied = alert
+            .example
+            .implies
+            .iter()
+            .map(|implied| ExprTest {
+                expr: implied.expr.clone(),
+                eval_time: minutes(alert.for_),
+                exp_samples: vec![ExpSample { labels: implied.sample.to_string(), value: implied.value }],
+            })
+            .collect();
+        tests.push(TestCase {
+            name: format!("{} fires once its condition has held for {}", alert.name, duration(alert.for_)),
+            interval: minutes(STEP),
+            input_series: input(&alert.example.firing),
+            alert_rule_test: at(alert.for_, vec![ExpAlert { exp_labels, exp_annotations }]),
+            promql_expr_test: implied,
+        });
+        tests.push(TestCase {
+            name: format!("{} is still pending one step before {}", alert.name, duration(alert.for_)),
+            interval: minutes(STEP),
+            input_series: input(&alert.example.firing),
+            alert_rule_test: at(alert.for_ - STEP, Vec::new()),
+            promql_expr_test: Vec::new(),
+        });
+        tests.push(TestCase {
+            name: format!("{} does not fire on the healthy side of its threshold", alert.name),
+            interval: minutes(STEP),
+            input_series: input(&alert.example.healthy),
+            alert_rule_test: at(alert.for_ + STEP * 5, Vec::new()),
+            promql_expr_test: Vec::new(),
+        });
+    }
+    super::yaml(&TestFile { rule_files: vec![RULES_FILE], evaluation_interval: minutes(STEP), tests })
+}

@@ -1,0 +1,85 @@
+//! docs/runbook.md: the seed runbook (Korean, with its English translation beside it) and one
+//! section per alert. Every anchor an alert links to is defined here, so none can dangle.
+
+use super::promql::duration;
+use super::rules::Alert;
+
+/// The seed runbook with stable `<a id>` anchors, one per incident and step.
+const SEED: &str = include_str!("runbook/seed.md");
+
+/// A step of the seed runbook an alert can send people to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    S1Logs,
+    S1Restart,
+    S1Reset,
+}
+
+impl Anchor {
+    pub const ALL: [Anchor; 3] = [Anchor::S1Logs, Anchor::S1Restart, Anchor::S1Reset];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Anchor::S1Logs => "s1-step-1-logs",
+            Anchor::S1Restart => "s1-step-2-restart",
+            Anchor::S1Reset => "s1-step-3-reset",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Anchor::S1Logs => "시나리오 1, 1단계: 커넥터 로그 확인 / Scenario 1, step 1: read the connector's log",
+            Anchor::S1Restart => "시나리오 1, 2단계: 커넥터 재시작 / Scenario 1, step 2: restart the connector",
+            Anchor::S1Reset => {
+                "시나리오 1, 3단계: 토픽 및 오프셋 초기화 / Scenario 1, step 3: reset topics and offsets"
+            }
+        }
+    }
+}
+
+/// The whole of docs/runbook.md. `dashboard_url` is where each alert's panel lives.
+pub fn render(alerts: &[Alert], dashboard_url: impl Fn(&Alert) -> String) -> String {
+    let mut text = String::from(SEED);
+    text.push_str("\n---\n\n<a id=\"alerts\"></a>\n## 알림별 대응 / What to do for each alert\n");
+    text.push_str(
+        "\n각 알림의 `runbook_url`은 아래 해당 절을 가리킵니다. / Each alert's `runbook_url` points to its section below.\n",
+    );
+    for alert in alerts {
+        text.push_str(&format!("\n<a id=\"{}\"></a>\n### {}\n\n", alert.anchor(), alert.name));
+        text.push_str(&format!(
+            "- severity: `{}`, for: `{}`\n- expr: `{}`\n- dashboard: <{}>\n",
+            alert.severity.as_str(),
+            duration(alert.for_),
+            alert.expr,
+            dashboard_url(alert)
+        ));
+        text.push_str(&format!("\n**{}**\n\n{}\n\n{}\n", alert.summary.ko, alert.description.ko, alert.runbook.ko));
+        text.push_str(&format!("\n**{}**\n\n{}\n\n{}\n", alert.summary.en, alert.description.en, alert.runbook.en));
+        if !alert.steps.is_empty() {
+            text.push_str("\n단계 / Steps:\n\n");
+            for step in alert.steps {
+                text.push_str(&format!("- [{}](#{})\n", step.title(), step.id()));
+            }
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_anchor_is_in_the_seed_once() {
+        for anchor in Anchor::ALL {
+            let tag = format!("<a id=\"{}\"></a>", anchor.id());
+            assert_eq!(SEED.matches(&tag).count(), 1, "{tag}");
+        }
+    }
+
+    #[test]
+    fn the_seed_keeps_the_korean_original() {
+        assert!(SEED.contains("커넥터가 1분 이상 FAILED 상태입니다. 즉시 확인이 필요합니다."));
+        assert!(SEED.contains("curl -X POST http://localhost:8083/connectors/outbox-connector/restart"));
+    }
+}

@@ -1,0 +1,283 @@
+//! `debezium-exporter generate`: the committed files are what the code generates, they
+//! validate against the Grafana and PrometheusRule schemas, and (with the real tools, see
+//! scripts/test) promtool, amtool and a real Alertmanager accept them and behave as designed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use debezium_exporter::generate::{self, Options, Settings, alertmanager, rules};
+use serde_json::{Value, json};
+
+fn repository() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Generates with the defaults into a fresh temporary directory.
+fn generated() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    generate::write(dir.path(), &Options::default()).unwrap();
+    dir
+}
+
+fn read(dir: &Path, relative: &str) -> String {
+    std::fs::read_to_string(dir.join(relative)).unwrap_or_else(|error| panic!("{relative}: {error}"))
+}
+
+#[test]
+fn committed_files_are_exactly_what_generate_writes() {
+    let fresh = generated();
+    let names = generate::files(&Options::default()).unwrap();
+    for relative in names.keys() {
+        let committed = std::fs::read_to_string(repository().join(relative)).unwrap_or_default();
+        assert!(
+            committed == read(fresh.path(), relative),
+            "{relative} differs from what `debezium-exporter generate` writes: run it and commit the result"
+        );
+    }
+}
+
+fn schema(name: &str) -> Value {
+    let path = repository().join("../shared/schemas").join(name);
+    let path = if path.exists() { path } else { Path::new("/work/shared/schemas").join(name) };
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display())))
+        .unwrap()
+}
+
+fn assert_valid(schema: &Value, instance: &Value, what: &str) {
+    let validator = jsonschema::validator_for(schema).unwrap();
+    let errors: Vec<String> =
+        validator.iter_errors(instance).map(|error| format!("{} at {}", error, error.instance_path())).collect();
+    assert!(errors.is_empty(), "{what} does not validate:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn dashboards_validate_against_the_grafana_schema() {
+    let fresh = generated();
+    let schema = schema("grafana-dashboard.jsonschema.json");
+    let provisioned: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.json")).unwrap();
+    assert_valid(&schema, &provisioned, "dashboards/debezium-cdc.json");
+    let mut import: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.import.json")).unwrap();
+    assert_eq!(import["__inputs"][0]["name"], "DS_PROMETHEUS");
+    let object = import.as_object_mut().unwrap();
+    object.remove("__inputs");
+    object.remove("__requires");
+    assert_valid(&schema, &import, "dashboards/debezium-cdc.import.json without __inputs/__requires");
+    // The ConfigMap carries the provisioning variant for Grafana's sidecar.
+    let configmap: Value = serde_norway::from_str(&read(fresh.path(), "dashboards/kubernetes/configmap.yaml")).unwrap();
+    assert_eq!(configmap["metadata"]["labels"]["grafana_dashboard"], "1");
+    let embedded: Value = serde_json::from_str(configmap["data"]["debezium-cdc.json"].as_str().unwrap()).unwrap();
+    assert_eq!(embedded, provisioned);
+}
+
+#[test]
+fn prometheusrule_validates_and_carries_the_rules_and_release_label() {
+    let fresh = generated();
+    let resource: Value = serde_norway::from_str(&read(fresh.path(), "alerts/kubernetes/prometheusrule.yaml")).unwrap();
+    assert_valid(&schema("prometheusrule_v1.json"), &resource, "alerts/kubernetes/prometheusrule.yaml");
+    assert_eq!(resource["metadata"]["labels"]["release"], Settings::default().release);
+    let rule_file: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.yml")).unwrap();
+    assert_eq!(resource["spec"]["groups"], rule_file["groups"]);
+}
+
+#[test]
+fn every_alert_has_a_firing_and_a_not_firing_case() {
+    let fresh = generated();
+    let tests: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.test.yml")).unwrap();
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for case in tests["tests"].as_array().unwrap() {
+        for check in case["alert_rule_test"].as_array().unwrap() {
+            let entry = counts.entry(check["alertname"].as_str().unwrap().to_owned()).or_default();
+            if check["exp_alerts"].as_array().unwrap().is_empty() { entry.1 += 1 } else { entry.0 += 1 }
+        }
+    }
+    for alert in rules::alerts(&Settings::default()) {
+        let (firing, not_firing) = counts.get(alert.name).copied().unwrap_or_default();
+        assert!(firing >= 1 && not_firing >= 2, "{}: {firing} firing, {not_firing} not-firing cases", alert.name);
+    }
+}
+
+// ---- The real tools (scripts/test installs them). Missing tools fail these tests. ----
+
+/// A tool from the PATH (or the env variable naming it); panics with what to install.
+fn tool(variable: &str, names: &[&str], package: &str) -> PathBuf {
+    if let Ok(path) = std::env::var(variable) {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| panic!("{names:?} not found on PATH (apt-get install {package}, or set {variable})"))
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn promtool() -> PathBuf {
+    tool("PROMTOOL", &["promtool"], "prometheus")
+}
+
+fn amtool() -> PathBuf {
+    tool("AMTOOL", &["amtool"], "prometheus-alertmanager")
+}
+
+/// `--lint=all` exists since Prometheus 2.35 (the stack has 2.42); older promtools have no lint flag.
+fn lint_flags() -> Vec<&'static str> {
+    let help = Command::new(promtool()).args(["check", "rules", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned() + &String::from_utf8_lossy(&help.stderr);
+    if help.contains("--lint") { vec!["--lint=all", "--lint-fatal"] } else { Vec::new() }
+}
+
+#[test]
+#[ignore = "needs the real stack (scripts/test)"]
+fn promtool_checks_and_tests_the_rules() {
+    let fresh = generated();
+    let alerts = fresh.path().join("alerts");
+    run(Command::new(promtool())
+        .args(["check", "rules"])
+        .args(lint_flags())
+        .arg("debezium-exporter.rules.yml")
+        .current_dir(&alerts));
+    let output =
+        run(Command::new(promtool()).args(["test", "rules", "debezium-exporter.rules.test.yml"]).current_dir(&alerts));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("SUCCESS"));
+}
+
+#[test]
+#[ignore = "needs the real stack (scripts/test)"]
+fn every_panel_expression_parses() {
+    let fresh = generated();
+    let dashboard: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.json")).unwrap();
+    let mut records = Vec::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            // Grafana substitutes its variables before Prometheus sees the query.
+            let expr = target["expr"]
+                .as_str()
+                .unwrap()
+                .replace("$__rate_interval", "5m")
+                .replace("$cluster", ".*")
+                .replace("$connector", ".*");
+            records.push(json!({ "record": format!("panel_{}_{}", panel["id"], target["refId"].as_str().unwrap()), "expr": expr }));
+        }
+    }
+    assert!(records.len() >= 8, "only {} panel queries", records.len());
+    let file = fresh.path().join("panels.rules.yml");
+    let rules = json!({ "groups": [{ "name": "panels", "rules": records }] });
+    std::fs::write(&file, serde_norway::to_string(&rules).unwrap()).unwrap();
+    run(Command::new(promtool()).args(["check", "rules"]).arg(&file));
+}
+
+#[test]
+#[ignore = "needs the real stack (scripts/test)"]
+fn amtool_accepts_the_config_and_routes_each_severity_to_its_receiver() {
+    let fresh = generated();
+    let config = fresh.path().join("alerts/alertmanager.yml");
+    run(Command::new(amtool()).arg("check-config").arg(&config));
+    for severity in rules::Severity::ALL {
+        let receiver = alertmanager::receiver(Some(severity));
+        let output = run(Command::new(amtool())
+            .args(["config", "routes", "test"])
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--verify.receivers={receiver}"))
+            .arg(format!("severity={}", severity.as_str())));
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), receiver);
+    }
+}
+
+/// Kills the Alertmanager when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn alert_json(name: &str, severity: rules::Severity, labels: &[(&str, String)]) -> Value {
+    let mut all: serde_json::Map<String, Value> = labels.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    all.insert("alertname".to_owned(), json!(name));
+    all.insert("severity".to_owned(), json!(severity.as_str()));
+    json!({ "labels": all })
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn a_failed_connector_mutes_its_own_pipeline_only_in_a_real_alertmanager() {
+    let binary = tool("ALERTMANAGER", &["prometheus-alertmanager", "alertmanager"], "prometheus-alertmanager");
+    let fresh = generated();
+    let port = free_port();
+    let child = Command::new(binary)
+        .arg(format!("--config.file={}", fresh.path().join("alerts/alertmanager.yml").display()))
+        .arg(format!("--storage.path={}", fresh.path().join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--cluster.listen-address=")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start alertmanager");
+    let _running = Running(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !client.get(format!("{base}/-/ready")).send().await.is_ok_and(|response| response.status().is_success()) {
+        assert!(Instant::now() < deadline, "alertmanager on {base} never became ready");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Each alert as its rule's example fires, plus the muted ones on other pipelines.
+    let alerts = rules::alerts(&Settings::default());
+    let mut posted = Vec::new();
+    let mut expected: BTreeMap<String, bool> = BTreeMap::new();
+    let key = |alert: &Value| alert["labels"].to_string();
+    for alert in &alerts {
+        let own = alert_json(alert.name, alert.severity, &alert.example.labels);
+        expected.insert(key(&own), alert.muted_by_failed_connector);
+        posted.push(own);
+        if alert.muted_by_failed_connector {
+            for (label, other) in [("connector", "another-connector"), ("cluster", "another-cluster")] {
+                let labels: Vec<(&str, String)> = alert
+                    .example
+                    .labels
+                    .iter()
+                    .map(|(name, value)| (*name, if *name == label { other.to_owned() } else { value.clone() }))
+                    .collect();
+                let elsewhere = alert_json(alert.name, alert.severity, &labels);
+                expected.insert(key(&elsewhere), false);
+                posted.push(elsewhere);
+            }
+        }
+    }
+    let response = client.post(format!("{base}/api/v2/alerts")).json(&posted).send().await.unwrap();
+    assert!(response.status().is_success(), "POST /api/v2/alerts: {}", response.status());
+
+    let mut seen = BTreeMap::new();
+    while Instant::now() < deadline {
+        let listed: Vec<Value> =
+            client.get(format!("{base}/api/v2/alerts")).send().await.unwrap().json().await.unwrap();
+        seen = listed
+            .iter()
+            .map(|alert| (key(alert), !alert["status"]["inhibitedBy"].as_array().is_none_or(Vec::is_empty)))
+            .collect();
+        if seen == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(seen, expected, "inhibited (true) or not, by alert labels");
+}
