@@ -39,6 +39,10 @@ macro_rules! parsed_from_string {
     };
 }
 
+mod postgres;
+
+pub use postgres::{Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, error_chain};
+
 /// A configuration that cannot be used; the message says where and why.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -54,6 +58,10 @@ pub struct ServeFlags {
     /// The cluster label is NAME, or the URL's host:port.
     #[arg(long = "connect.url", value_name = "[NAME=]URL")]
     pub connect_url: Vec<String>,
+    /// A PostgreSQL database to watch, as DSN or NAME=DSN (repeatable). The db label is NAME,
+    /// or the DSN's database name. Prefer a config file with password_file for the password.
+    #[arg(long = "postgres.dsn", value_name = "[NAME=]DSN")]
+    pub postgres_dsn: Vec<String>,
     /// Address to serve /metrics on.
     #[arg(long = "web.listen-address", value_name = "ADDR")]
     pub listen_address: Option<String>,
@@ -179,6 +187,7 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields, default)]
 pub struct SourcesConfig {
     pub connect: Vec<ConnectConfig>,
+    pub postgres: Vec<PostgresConfig>,
 }
 
 /// One Kafka Connect cluster.
@@ -350,6 +359,7 @@ impl Config {
                 timeout: None,
             });
         }
+        postgres::apply_flags(&mut self.sources.postgres, &flags.postgres_dsn)?;
         if let Some(address) = &flags.listen_address {
             self.web.listen_address = address.clone();
         }
@@ -395,6 +405,7 @@ impl Config {
                 )));
             }
         }
+        postgres::validate(&self.sources.postgres)?;
         Ok(())
     }
 

@@ -2,6 +2,7 @@
 //! `Source` that does the I/O.
 
 pub mod connect;
+pub mod postgres;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,10 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
         let client = HttpClient::new(timeout, connect.basic_auth.clone(), &connect.tls)
             .map_err(|error| anyhow::anyhow!("sources.connect[{index}]: {error}"))?;
         sources.push(Configured { source: Arc::new(connect::ConnectSource::new(connect, client)), timeout });
+    }
+    for postgres in &config.sources.postgres {
+        let timeout = config.timeout_for(postgres.timeout);
+        sources.push(Configured { source: Arc::new(postgres::PostgresSource::new(postgres, timeout)), timeout });
     }
     Ok(sources)
 }

@@ -1,0 +1,430 @@
+//! `sources.postgres[]` and `--postgres.dsn`: databases whose replication slots and outbox
+//! tables are watched.
+//!
+//! Two things are checked while the file is read, so errors carry the key path and line:
+//! the DSN parses (its text never appears in an error: it may hold a password), and outbox
+//! table and column names are PostgreSQL identifiers. They are always sent quoted, so a value
+//! like `public.outbox; drop table x` can neither be executed nor even accepted.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{ConfigError, Secret};
+
+/// One PostgreSQL database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresConfig {
+    /// The `db` label; defaults to the DSN's database name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// libpq-style connection string or URL; may be `${ENV_VAR}`. A password in it is never
+    /// logged or shown, but `password_file` keeps it out of the file altogether.
+    pub dsn: PostgresDsn,
+    /// File holding the password; read on every (re)connect, so a rotated password is picked up.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// Overrides `poll.timeout` for this database; also its `statement_timeout`.
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    /// Outbox tables whose backlog to report.
+    #[serde(default)]
+    pub outbox: Vec<OutboxConfig>,
+}
+
+impl PostgresConfig {
+    /// The `db` label and target name.
+    pub fn db(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.dsn.database().to_owned())
+    }
+}
+
+/// A parsed connection string. Debug and Display show it without the password.
+#[derive(Clone)]
+pub struct PostgresDsn(pub tokio_postgres::Config);
+
+parsed_from_string!(PostgresDsn);
+
+impl TryFrom<String> for PostgresDsn {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let text = Secret::try_from(text)?;
+        // The parser's errors name the offending key, never its value.
+        let config = tokio_postgres::Config::from_str(text.expose())
+            .map_err(|error| format!("invalid PostgreSQL DSN: {}", error_chain(&error)))?;
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            return Err("sslmode=require: TLS to PostgreSQL is not supported yet; use disable or prefer".to_owned());
+        }
+        if config.get_hosts().is_empty() {
+            return Err("the DSN names no host (host=... or postgresql://HOST/...)".to_owned());
+        }
+        Ok(PostgresDsn(config))
+    }
+}
+
+impl PostgresDsn {
+    /// The database the DSN connects to; PostgreSQL's default is the user name.
+    pub fn database(&self) -> &str {
+        self.0.get_dbname().or(self.0.get_user()).unwrap_or("postgres")
+    }
+}
+
+impl fmt::Display for PostgresDsn {
+    /// `postgresql://user@host:port/database`, never with the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hosts: Vec<String> = self
+            .0
+            .get_hosts()
+            .iter()
+            .enumerate()
+            .map(|(index, host)| {
+                let host = match host {
+                    tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                    tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+                };
+                let port = self.0.get_ports().get(index).or(self.0.get_ports().first()).copied().unwrap_or(5432);
+                format!("{host}:{port}")
+            })
+            .collect();
+        let user = self.0.get_user().map(|user| format!("{user}@")).unwrap_or_default();
+        write!(f, "postgresql://{user}{}/{}", hosts.join(","), self.database())
+    }
+}
+
+impl fmt::Debug for PostgresDsn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PostgresDsn({self})")
+    }
+}
+
+/// `error: cause: cause`, since tokio-postgres puts the useful part in the source chain.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// One outbox table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// `schema.table`, or `table` to follow the search_path. Unquoted parts fold to lower
+    /// case as in SQL; write `"MyTable"` (YAML: `'"MyTable"'`) to keep case.
+    pub table: QualifiedName,
+    /// Column holding each event's creation time (timestamptz or timestamp); index it.
+    #[serde(default = "default_timestamp_column")]
+    pub timestamp_column: Identifier,
+    /// `outbox_table_rows` stops counting here, so a huge table never costs a full scan.
+    #[serde(default = "default_count_cap")]
+    pub count_cap: u64,
+}
+
+fn default_timestamp_column() -> Identifier {
+    Identifier("created_at".to_owned())
+}
+
+/// The default for `count_cap`.
+pub const DEFAULT_COUNT_CAP: u64 = 1_000_000;
+
+fn default_count_cap() -> u64 {
+    DEFAULT_COUNT_CAP
+}
+
+/// A PostgreSQL identifier, already case-folded; rendered quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identifier(String);
+
+parsed_from_string!(Identifier);
+
+impl TryFrom<String> for Identifier {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        match parse_identifiers(&text)?.as_slice() {
+            [one] => Ok(one.clone()),
+            _ => Err(format!("`{text}` is not a single column name")),
+        }
+    }
+}
+
+impl Identifier {
+    /// The name as PostgreSQL stores it.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+
+    /// The identifier as SQL, always quoted: `"created_at"`.
+    pub fn quoted(&self) -> String {
+        format!("\"{}\"", self.0.replace('"', "\"\""))
+    }
+}
+
+/// `schema.table` or `table`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualifiedName {
+    pub schema: Option<Identifier>,
+    pub name: Identifier,
+}
+
+parsed_from_string!(QualifiedName);
+
+impl TryFrom<String> for QualifiedName {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let mut parts = parse_identifiers(&text)?;
+        match parts.len() {
+            1 => Ok(QualifiedName { schema: None, name: parts.remove(0) }),
+            2 => {
+                let name = parts.remove(1);
+                Ok(QualifiedName { schema: Some(parts.remove(0)), name })
+            }
+            _ => Err(format!("`{text}` is not `schema.table` or `table`")),
+        }
+    }
+}
+
+impl QualifiedName {
+    /// The name as SQL, every part quoted: `"public"."outbox"`.
+    pub fn quoted(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}.{}", schema.quoted(), self.name.quoted()),
+            None => self.name.quoted(),
+        }
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    /// The `table` label: `public.outbox`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{}.{}", schema.name(), self.name.name()),
+            None => f.write_str(self.name.name()),
+        }
+    }
+}
+
+/// Splits `a.b` into identifiers by PostgreSQL's rules: unquoted parts are letters, digits,
+/// `_` and `$` (not first) and fold to lower case; quoted parts keep everything, `""` being a
+/// quote. Anything else (spaces, semicolons, comments) is refused.
+fn parse_identifiers(text: &str) -> Result<Vec<Identifier>, String> {
+    let refuse = |why: &str| format!("`{text}` is not a PostgreSQL identifier: {why}");
+    let mut parts = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    Some('"') => break,
+                    Some('\0') => return Err(refuse("NUL character")),
+                    Some(c) => part.push(c),
+                    None => return Err(refuse("unterminated quote")),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                let valid = c == '_' || c.is_alphabetic() || (!part.is_empty() && (c.is_ascii_digit() || c == '$'));
+                if !valid {
+                    break;
+                }
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return Err(refuse("empty name or unexpected character"));
+        }
+        if part.len() > 63 {
+            return Err(refuse("longer than 63 bytes"));
+        }
+        parts.push(Identifier(part));
+        match chars.next() {
+            None => return Ok(parts),
+            Some('.') => continue,
+            Some(c) => return Err(refuse(&format!("unexpected `{c}`; quote the name if it really contains one"))),
+        }
+    }
+}
+
+/// Adds `--postgres.dsn [NAME=]DSN` values.
+pub(super) fn apply_flags(postgres: &mut Vec<PostgresConfig>, specs: &[String]) -> Result<(), ConfigError> {
+    for (index, spec) in specs.iter().enumerate() {
+        let (name, dsn) = split_name(spec);
+        let dsn = PostgresDsn::try_from(dsn.to_owned())
+            .map_err(|error| ConfigError(format!("--postgres.dsn[{index}]: {error}")))?;
+        postgres.push(PostgresConfig {
+            name: name.map(str::to_owned),
+            dsn,
+            password_file: None,
+            timeout: None,
+            outbox: Vec::new(),
+        });
+    }
+    Ok(())
+}
+
+/// `NAME=DSN` or a bare DSN. A key/value DSN contains `=` too: `host=a dbname=b` is bare
+/// (its first word has one `=`), `prod=host=a dbname=b` is named `prod`.
+fn split_name(spec: &str) -> (Option<&str>, &str) {
+    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+        return (None, spec);
+    }
+    match spec.split_once('=') {
+        Some((name, rest))
+            if !name.is_empty()
+                && !name.contains(char::is_whitespace)
+                && (rest.starts_with("postgres://")
+                    || rest.starts_with("postgresql://")
+                    || rest.split_whitespace().next().is_some_and(|word| word.contains('='))) =>
+        {
+            (Some(name), rest)
+        }
+        _ => (None, spec),
+    }
+}
+
+/// Checks what spans keys: distinct `db` labels, readable password files.
+pub(super) fn validate(postgres: &[PostgresConfig]) -> Result<(), ConfigError> {
+    let mut names = std::collections::HashSet::new();
+    for (index, database) in postgres.iter().enumerate() {
+        if !names.insert(database.db()) {
+            return Err(ConfigError(format!(
+                "sources.postgres[{index}].name: db `{}` is configured twice; give each a distinct name",
+                database.db()
+            )));
+        }
+        if let Some(file) = &database.password_file {
+            std::fs::metadata(file).map_err(|error| {
+                ConfigError(format!("sources.postgres[{index}].password_file: {}: {error}", file.display()))
+            })?;
+        }
+        let mut tables = std::collections::HashSet::new();
+        for (table_index, outbox) in database.outbox.iter().enumerate() {
+            if !tables.insert(outbox.table.to_string()) {
+                return Err(ConfigError(format!(
+                    "sources.postgres[{index}].outbox[{table_index}].table: `{}` is listed twice",
+                    outbox.table
+                )));
+            }
+            if outbox.count_cap == 0 {
+                return Err(ConfigError(format!(
+                    "sources.postgres[{index}].outbox[{table_index}].count_cap: must be above zero"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, ServeFlags};
+
+    #[test]
+    fn identifiers_fold_case_and_quote() {
+        let table = QualifiedName::try_from("Public.Outbox".to_owned()).unwrap();
+        assert_eq!(table.quoted(), "\"public\".\"outbox\"");
+        assert_eq!(table.to_string(), "public.outbox");
+        let table = QualifiedName::try_from("\"My \"\"Odd\"\" Schema\".events_2$".to_owned()).unwrap();
+        assert_eq!(table.quoted(), "\"My \"\"Odd\"\" Schema\".\"events_2$\"");
+        let table = QualifiedName::try_from("outbox".to_owned()).unwrap();
+        assert_eq!(table.quoted(), "\"outbox\"");
+        for bad in ["", "a.b.c", "a..b", "1abc", "a b", "a;b", "\"open", "a.\"b\"c", "a--", "a/*x*/"] {
+            assert!(QualifiedName::try_from(bad.to_owned()).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn injection_looking_table_names_are_refused_with_key_path_and_line() {
+        let yaml = "sources:\n  postgres:\n    - dsn: host=127.0.0.1 dbname=inventory\n      outbox:\n        - table: \"public.outbox; drop table x\"\n";
+        let error = Config::from_yaml(yaml).unwrap_err().to_string();
+        assert!(error.starts_with("sources.postgres[0].outbox[0].table: `public.outbox; drop table x`"), "{error}");
+        assert!(error.ends_with("(line 5, column 18)"), "{error}");
+        let yaml = "sources:\n  postgres:\n    - dsn: host=h\n      outbox:\n        - table: outbox\n          timestamp_column: \"created_at)--\"\n";
+        let error = Config::from_yaml(yaml).unwrap_err().to_string();
+        assert!(error.starts_with("sources.postgres[0].outbox[0].timestamp_column: "), "{error}");
+        assert!(error.contains("(line 6, column"), "{error}");
+    }
+
+    #[test]
+    fn dsn_passwords_never_show() {
+        for text in [
+            "postgresql://debezium:hunter2@db.example:6432/inventory?sslmode=disable",
+            "host=db.example port=6432 user=debezium password=hunter2 dbname=inventory",
+        ] {
+            let dsn = PostgresDsn::try_from(text.to_owned()).unwrap();
+            assert_eq!(dsn.to_string(), "postgresql://debezium@db.example:6432/inventory");
+            assert!(!format!("{dsn:?}").contains("hunter2"));
+            assert_eq!(dsn.0.get_password(), Some(&b"hunter2"[..]));
+        }
+        let error = PostgresDsn::try_from("host=h password=hunter2 bogus=1".to_owned()).unwrap_err();
+        assert!(error.contains("unknown option `bogus`") && !error.contains("hunter2"), "{error}");
+        let yaml = "sources:\n  postgres:\n    - dsn: \"postgresql://u:hunter2@h/db?port=notaport\"\n";
+        let error = Config::from_yaml(yaml).unwrap_err().to_string();
+        assert!(error.starts_with("sources.postgres[0].dsn: invalid PostgreSQL DSN"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn flags_take_an_optional_name() {
+        assert_eq!(split_name("postgresql://u@h/db"), (None, "postgresql://u@h/db"));
+        assert_eq!(split_name("prod=postgresql://u@h/db"), (Some("prod"), "postgresql://u@h/db"));
+        assert_eq!(split_name("host=a dbname=b"), (None, "host=a dbname=b"));
+        assert_eq!(split_name("prod=host=a dbname=b"), (Some("prod"), "host=a dbname=b"));
+        assert_eq!(split_name("host=a"), (None, "host=a"));
+
+        let flags = ServeFlags {
+            postgres_dsn: vec!["host=127.0.0.1 user=u dbname=inventory".into(), "orders=postgresql://u@h/shop".into()],
+            ..ServeFlags::default()
+        };
+        let config = Config::load(&flags).unwrap();
+        let names: Vec<String> = config.sources.postgres.iter().map(PostgresConfig::db).collect();
+        assert_eq!(names, ["inventory", "orders"]);
+
+        let flags = ServeFlags { postgres_dsn: vec!["host=h dbname=a".into(); 2], ..ServeFlags::default() };
+        let error = Config::load(&flags).unwrap_err().to_string();
+        assert!(error.contains("db `a` is configured twice"), "{error}");
+    }
+
+    #[test]
+    fn the_example_config_has_a_database() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
+        let config = Config::from_file(&path).unwrap();
+        let database = &config.sources.postgres[0];
+        assert_eq!(database.db(), "inventory");
+        assert_eq!(database.outbox[0].table.to_string(), "public.outbox");
+        assert_eq!(database.outbox[0].count_cap, DEFAULT_COUNT_CAP);
+    }
+
+    #[test]
+    fn tls_is_refused_until_supported() {
+        let error = PostgresDsn::try_from("host=h sslmode=require".to_owned()).unwrap_err();
+        assert!(error.contains("not supported yet"), "{error}");
+    }
+
+    #[test]
+    fn outbox_defaults() {
+        let yaml = "sources:\n  postgres:\n    - dsn: host=h dbname=d\n      outbox:\n        - table: public.outbox\n";
+        let config = Config::from_yaml(yaml).unwrap();
+        let outbox = &config.sources.postgres[0].outbox[0];
+        assert_eq!(outbox.timestamp_column.quoted(), "\"created_at\"");
+        assert_eq!(outbox.count_cap, DEFAULT_COUNT_CAP);
+    }
+}

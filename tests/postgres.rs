@@ -1,0 +1,511 @@
+//! The PostgreSQL source against real PostgreSQL.
+//!
+//! Most tests use the stack's server (PG_PORT, PG_DATABASE; the exporter connects as PG_USER with
+//! PG_PASSWORD, the test sets things up as PG_SUPERUSER, a superuser trusted over TCP from
+//! 127.0.0.1). Each test works on its own uniquely named slot, table or publication and drops
+//! them afterwards, so the tests can run next to others on the same server.
+//!
+//! Two tests need to do what must never happen to a shared server: make slots `lost` with a
+//! tiny `max_slot_wal_keep_size` (it would invalidate an idle Debezium slot too) and stop
+//! PostgreSQL. They start a private throwaway cluster from the binaries in PG_BINDIR
+//! (default /usr/lib/postgresql/15/bin), as the `postgres` user when run as root.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures::FutureExt;
+use tokio_postgres::{Client, NoTls};
+
+use debezium_exporter::catalog::{self, Metric};
+use debezium_exporter::config::{Config, PostgresConfig};
+use debezium_exporter::server::{self, AppState};
+use debezium_exporter::snapshot::{Facts, Samples, Store};
+use debezium_exporter::source::{self, Source};
+use debezium_exporter::sources::postgres::{DatabaseState, PostgresSource};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn env(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn pg_port() -> u16 {
+    env("PG_PORT", "5432").parse().expect("PG_PORT is a port number")
+}
+
+fn pg_db() -> String {
+    env("PG_DATABASE", "inventory")
+}
+
+fn bindir() -> PathBuf {
+    PathBuf::from(env("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+}
+
+/// A name no other test, run or process uses: `dbx_test_<what>_<pid>_<n>_<time>`.
+fn unique(what: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("dbx_test_{what}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+async fn connect(port: u16, user: &str, db: &str) -> Client {
+    let dsn = format!("host=127.0.0.1 port={port} user={user} dbname={db} application_name=debezium-exporter-tests");
+    let (client, connection) = tokio_postgres::connect(&dsn, NoTls)
+        .await
+        .unwrap_or_else(|error| panic!("cannot connect as {user}: {error:?}"));
+    tokio::spawn(connection);
+    client
+}
+
+async fn admin() -> Client {
+    connect(pg_port(), &env("PG_SUPERUSER", "postgres"), &pg_db()).await
+}
+
+/// The exporter's own configuration for the stack's database, plus `extra` YAML lines.
+fn exporter_config(port: u16, user: &str, password: &str, db: &str, extra: &str) -> PostgresConfig {
+    let yaml = format!(
+        "sources:\n  postgres:\n    - name: {db}\n      dsn: \"host=127.0.0.1 port={port} user={user} password={password} dbname={db}\"\n{extra}"
+    );
+    Config::from_yaml(&yaml).expect("test config parses").sources.postgres.remove(0)
+}
+
+fn stack_source(extra: &str) -> PostgresSource {
+    let config =
+        exporter_config(pg_port(), &env("PG_USER", "debezium"), &env("PG_PASSWORD", "dbz-secret-pw"), &pg_db(), extra);
+    PostgresSource::new(&config, Duration::from_secs(5))
+}
+
+/// Polls once and renders, as `/metrics` would.
+async fn poll(source: &PostgresSource) -> Samples {
+    let observation = source.poll().await.unwrap_or_else(|error| panic!("poll failed: {error}"));
+    assert!(observation.as_any().downcast_ref::<DatabaseState>().is_some());
+    let mut samples = Samples::default();
+    observation.render(source.target(), &Facts::default(), &mut samples);
+    samples
+}
+
+/// The value of `metric` for the series whose label `label` is `value`.
+fn value(samples: &Samples, metric: &'static Metric, label: &str, value: &str) -> Option<f64> {
+    let index = metric.labels.iter().position(|name| *name == label).expect("metric has the label");
+    samples.get(metric).iter().find(|(labels, _)| labels[index] == value).map(|(_, v)| *v)
+}
+
+fn slot_value(samples: &Samples, metric: &'static Metric, slot: &str) -> Option<f64> {
+    value(samples, metric, "slot", slot)
+}
+
+/// Runs `body`, then `cleanup` whether or not it panicked.
+async fn with_cleanup<B, C>(body: B, cleanup: C)
+where
+    B: std::future::Future<Output = ()>,
+    C: std::future::Future<Output = ()>,
+{
+    let outcome = std::panic::AssertUnwindSafe(body).catch_unwind().await;
+    cleanup.await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn lag_by_server(client: &Client, slot: &str) -> i64 {
+    client
+        .query_one(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots WHERE slot_name = $1",
+            &[&slot],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn inactive_slot_lag_equals_pg_wal_lsn_diff() {
+    let admin = admin().await;
+    let slot = unique("lag");
+    admin.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", &[&slot]).await.unwrap();
+    let source = stack_source("");
+    with_cleanup(
+        async {
+            // 200 kB of WAL that the (never started) consumer does not confirm.
+            for _ in 0..20 {
+                admin
+                    .execute("SELECT pg_logical_emit_message(true, 'dbx-test', repeat('x', 10000))", &[])
+                    .await
+                    .unwrap();
+            }
+            let before = lag_by_server(&admin, &slot).await;
+            let samples = poll(&source).await;
+            let after = lag_by_server(&admin, &slot).await;
+            let lag = slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, &slot).expect("inactive slot has lag")
+                as i64;
+            assert!(before >= 200_000, "the server saw {before} bytes of lag");
+            // Other tests may write WAL meanwhile; without them before == lag == after.
+            assert!(before <= lag && lag <= after, "exporter {lag}, server {before}..{after}");
+            assert_eq!(slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, &slot), Some(0.0));
+            let retained = slot_value(&samples, &catalog::REPLICATION_SLOT_RETAINED_WAL_BYTES, &slot).unwrap();
+            assert!(retained >= lag as f64, "restart_lsn is never after confirmed_flush_lsn");
+            let status = value(&samples, &catalog::REPLICATION_SLOT_WAL_STATUS, "status", "reserved");
+            assert!(status.is_some(), "PostgreSQL 13+ reports wal_status");
+            assert!(value(&samples, &catalog::SETTINGS_MAX_SLOT_WAL_KEEP_SIZE_BYTES, "db", &pg_db()).is_some());
+            assert!(samples.get(&catalog::WAL_CURRENT_LSN_BYTES)[0].1 > 0.0);
+
+            admin.execute("SELECT pg_drop_replication_slot($1)", &[&slot]).await.unwrap();
+            let samples = poll(&source).await;
+            assert_eq!(
+                slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, &slot),
+                None,
+                "dropped slots disappear"
+            );
+        },
+        async {
+            let _ = admin
+                .execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
+                    &[&slot],
+                )
+                .await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn active_slot_lag_falls_while_pg_recvlogical_consumes() {
+    let admin = admin().await;
+    let slot = unique("active");
+    let table = unique("events");
+    let publication = unique("pub");
+    admin
+        .batch_execute(&format!(
+            "CREATE TABLE public.{table} (id serial PRIMARY KEY, body text); CREATE PUBLICATION {publication} FOR TABLE public.{table}"
+        ))
+        .await
+        .unwrap();
+    admin.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", &[&slot]).await.unwrap();
+    let source = stack_source("");
+    let consumer = std::sync::Mutex::new(None);
+    with_cleanup(
+        async {
+            admin
+                .execute(
+                    &format!(
+                        "INSERT INTO public.{table} (body) SELECT repeat('y', 1000) FROM generate_series(1, 2000)"
+                    ),
+                    &[],
+                )
+                .await
+                .unwrap();
+            let samples = poll(&source).await;
+            let initial = slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, &slot).unwrap();
+            assert!(initial > 2_000_000.0, "2 MB written, lag {initial}");
+
+            *consumer.lock().unwrap() = Some(
+                Command::new(bindir().join("pg_recvlogical"))
+                    .args(["--start", "--no-loop", "--status-interval=1", "--fsync-interval=1", "-f", "/dev/null"])
+                    .args(["-h", "127.0.0.1", "-p", &pg_port().to_string(), "-U", &env("PG_SUPERUSER", "postgres")])
+                    .args(["-d", &pg_db(), "-S", &slot, "-o", "proto_version=1", "-o"])
+                    .arg(format!("publication_names={publication}"))
+                    .spawn()
+                    .expect("pg_recvlogical starts (PG_BINDIR)"),
+            );
+            let started = Instant::now();
+            loop {
+                let samples = poll(&source).await;
+                let lag = slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, &slot).unwrap();
+                let active = slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, &slot).unwrap();
+                if active == 1.0 && lag < initial / 4.0 {
+                    assert_eq!(slot_value(&samples, &catalog::REPLICATION_SLOT_INACTIVE_SECONDS, &slot), Some(0.0));
+                    break;
+                }
+                assert!(started.elapsed() < DEADLINE, "lag stayed at {lag} (active {active}) from {initial}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        },
+        async {
+            let running = consumer.lock().unwrap().take();
+            if let Some(mut consumer) = running {
+                let _ = consumer.kill();
+                let _ = consumer.wait();
+            }
+            // The walsender may take a moment to release the slot after its client is gone.
+            let started = Instant::now();
+            while admin
+                .execute(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1",
+                    &[&slot],
+                )
+                .await
+                .is_err()
+                && started.elapsed() < DEADLINE
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let _ = admin
+                .batch_execute(&format!(
+                    "DROP PUBLICATION IF EXISTS {publication}; DROP TABLE IF EXISTS public.{table}"
+                ))
+                .await;
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn outbox_rows_are_counted_up_to_the_cap_and_the_oldest_event_aged() {
+    let admin = admin().await;
+    let table = unique("outbox");
+    let user = env("PG_USER", "debezium");
+    admin
+        .batch_execute(&format!(
+            "CREATE TABLE public.{table} (id uuid PRIMARY KEY, aggregatetype text, aggregateid text, type text, payload jsonb, created_at timestamptz NOT NULL DEFAULT now());
+             CREATE INDEX ON public.{table} (created_at);
+             GRANT SELECT ON public.{table} TO \"{user}\";
+             INSERT INTO public.{table} (id, aggregatetype, aggregateid, type, payload, created_at)
+               SELECT gen_random_uuid(), 'order', n::text, 'created', '{{}}', now() - make_interval(secs => 3600 - n)
+               FROM generate_series(0, 24) AS n;"
+        ))
+        .await
+        .unwrap();
+    with_cleanup(
+        async {
+            let capped = stack_source(&format!("      outbox:\n        - table: public.{table}\n          count_cap: 10\n"));
+            let samples = poll(&capped).await;
+            let label = format!("public.{table}");
+            assert_eq!(value(&samples, &catalog::OUTBOX_TABLE_ROWS, "table", &label), Some(10.0), "counting stops at the cap");
+            let age = value(&samples, &catalog::OUTBOX_OLDEST_EVENT_AGE_SECONDS, "table", &label).unwrap();
+            assert!((3600.0..3700.0).contains(&age), "oldest event is an hour old, got {age}");
+
+            let uncapped = stack_source(&format!("      outbox:\n        - table: public.{table}\n"));
+            let samples = poll(&uncapped).await;
+            assert_eq!(value(&samples, &catalog::OUTBOX_TABLE_ROWS, "table", &label), Some(25.0));
+
+            // The age query must use the index, not scan the table.
+            admin.batch_execute(&format!("ANALYZE public.{table}")).await.unwrap();
+            let plan: Vec<String> = admin
+                .query(&format!("EXPLAIN SELECT EXTRACT(EPOCH FROM now() - min(\"created_at\"))::float8 FROM \"public\".\"{table}\""), &[])
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
+            let plan = plan.join("\n");
+            assert!(plan.contains("Index Only Scan") || plan.contains("Index Scan"), "{plan}");
+
+            admin.batch_execute(&format!("DELETE FROM public.{table}")).await.unwrap();
+            let samples = poll(&uncapped).await;
+            assert_eq!(value(&samples, &catalog::OUTBOX_TABLE_ROWS, "table", &label), Some(0.0));
+            assert_eq!(value(&samples, &catalog::OUTBOX_OLDEST_EVENT_AGE_SECONDS, "table", &label), Some(0.0));
+        },
+        async {
+            let _ = admin.batch_execute(&format!("DROP TABLE IF EXISTS public.{table}")).await;
+        },
+    )
+    .await;
+}
+
+#[test]
+fn injection_looking_table_names_are_refused_at_config_load() {
+    let yaml = "sources:\n  postgres:\n    - dsn: host=127.0.0.1 dbname=inventory\n      outbox:\n        - table: \"public.outbox; drop table x\"\n";
+    let error = Config::from_yaml(yaml).unwrap_err().to_string();
+    assert!(error.starts_with("sources.postgres[0].outbox[0].table: "), "{error}");
+    assert!(error.contains("(line 5, column"), "{error}");
+}
+
+/// A free TCP port on 127.0.0.1 (nothing listens on it once this returns).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
+    let port = free_port();
+    let config = exporter_config(port, "nobody", "hunter2", "inventory", "");
+    let source: Arc<dyn Source> = Arc::new(PostgresSource::new(&config, Duration::from_secs(2)));
+    let store = Arc::new(Store::new([(source.kind(), source.target().to_owned())]));
+    let target = store.targets()[0].clone();
+    source::poll_once(source.as_ref(), &target, &store, Duration::from_secs(5)).await;
+    let state = target.state();
+    assert!(!state.up);
+    let error = state.last_error.unwrap();
+    assert!(error.contains(&format!("127.0.0.1:{port}")) && !error.contains("hunter2"), "{error}");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = server::app(Arc::new(AppState::new(store, "/metrics".to_owned(), Default::default())));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let response = reqwest::get(format!("http://{address}/metrics")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"inventory\"} 0"), "{body}");
+    assert!(!body.contains("pg_replication_slot"), "no samples from a failed poll");
+    let page = reqwest::get(format!("http://{address}/")).await.unwrap().text().await.unwrap();
+    assert!(!page.contains("hunter2"), "{page}");
+}
+
+/// A throwaway PostgreSQL cluster of our own, stopped and deleted on drop.
+struct PrivateCluster {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl PrivateCluster {
+    fn start(settings: &[&str]) -> PrivateCluster {
+        let dir = tempfile::Builder::new().prefix("dbx-test-pg-").tempdir().unwrap();
+        if is_root() {
+            let uid = run_output(Command::new("id").args(["-u", "postgres"]));
+            let gid = run_output(Command::new("id").args(["-g", "postgres"]));
+            std::os::unix::fs::chown(dir.path(), Some(uid.parse().unwrap()), Some(gid.parse().unwrap())).unwrap();
+        }
+        let data = dir.path().join("data");
+        let port = free_port();
+        run(as_postgres(&bindir().join("initdb")).args(["-A", "trust", "-U", "postgres", "-D"]).arg(&data));
+        let mut conf = format!(
+            "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nwal_level = logical\nmax_wal_senders = 4\nmax_replication_slots = 4\nfsync = off\n",
+            dir.path().display()
+        );
+        for setting in settings {
+            conf.push_str(setting);
+            conf.push('\n');
+        }
+        std::fs::write(data.join("postgresql.auto.conf"), conf).unwrap();
+        let cluster = PrivateCluster { dir, port };
+        cluster.pg_ctl("start");
+        cluster
+    }
+
+    fn pg_ctl(&self, action: &str) {
+        let data = self.dir.path().join("data");
+        let log = self.dir.path().join("log");
+        run(as_postgres(&bindir().join("pg_ctl"))
+            .args([action, "-w", "-m", "fast", "-D"])
+            .arg(&data)
+            .arg("-l")
+            .arg(&log));
+    }
+
+    fn source(&self, timeout: Duration) -> PostgresSource {
+        PostgresSource::new(&exporter_config(self.port, "postgres", "unused", "postgres", ""), timeout)
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = as_postgres(&bindir().join("pg_ctl")).args(["stop", "-m", "immediate", "-D"]).arg(&data).output();
+    }
+}
+
+fn is_root() -> bool {
+    run_output(Command::new("id").arg("-u")) == "0"
+}
+
+/// `initdb` and `pg_ctl` refuse to run as root.
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().unwrap_or_else(|error| panic!("{command:?}: {error}"));
+    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+fn run_output(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+fn status_of(samples: &Samples, slot: &str) -> Option<String> {
+    let slot_index = 1;
+    samples
+        .get(&catalog::REPLICATION_SLOT_WAL_STATUS)
+        .iter()
+        .find(|(labels, value)| labels[slot_index] == slot && *value == 1.0)
+        .map(|(labels, _)| labels[5].clone())
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn wal_status_goes_unreserved_then_lost_for_real() {
+    // No checkpoint may happen on its own between the steps: the forced WAL stays far below
+    // max_wal_size and the timeout far above the test's duration.
+    let cluster = PrivateCluster::start(&["max_wal_size = 1GB", "checkpoint_timeout = 1h"]);
+    let admin = connect(cluster.port, "postgres", "postgres").await;
+    let slot = "dbx_doomed";
+    admin.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", &[&slot]).await.unwrap();
+    // ALTER SYSTEM refuses to run in the implicit transaction of a multi-statement batch.
+    admin.batch_execute("ALTER SYSTEM SET max_slot_wal_keep_size = '16MB'").await.unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").await.unwrap();
+    let source = cluster.source(Duration::from_secs(5));
+
+    let samples = poll(&source).await;
+    assert_eq!(status_of(&samples, slot).as_deref(), Some("reserved"));
+    assert_eq!(
+        value(&samples, &catalog::SETTINGS_MAX_SLOT_WAL_KEEP_SIZE_BYTES, "db", "postgres"),
+        Some(16.0 * 1024.0 * 1024.0)
+    );
+    assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_SAFE_WAL_SIZE_BYTES, slot).is_some());
+
+    // Each switch after a write starts a new 16 MB segment: three of them exceed the 16 MB the
+    // slot may keep, so its oldest segment is no longer reserved.
+    for _ in 0..4 {
+        admin
+            .batch_execute(
+                "SELECT pg_logical_emit_message(true, 'dbx-test', repeat('z', 1000)); SELECT pg_switch_wal()",
+            )
+            .await
+            .unwrap();
+    }
+    let samples = poll(&source).await;
+    assert_eq!(status_of(&samples, slot).as_deref(), Some("unreserved"));
+    let safe = slot_value(&samples, &catalog::REPLICATION_SLOT_SAFE_WAL_SIZE_BYTES, slot).unwrap();
+    assert!(safe <= 0.0, "safe_wal_size {safe}");
+
+    // The checkpoint removes the segments: the slot is lost and can never be resumed.
+    admin.batch_execute("CHECKPOINT").await.unwrap();
+    let samples = poll(&source).await;
+    assert_eq!(status_of(&samples, slot).as_deref(), Some("lost"));
+    assert_eq!(slot_value(&samples, &catalog::REPLICATION_SLOT_RETAINED_WAL_BYTES, slot), None, "restart_lsn is NULL");
+    assert_eq!(slot_value(&samples, &catalog::REPLICATION_SLOT_SAFE_WAL_SIZE_BYTES, slot), None);
+    assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, slot).is_some(), "lag stays visible");
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn stopped_postgres_is_up_0_and_comes_back_by_itself() {
+    let cluster = PrivateCluster::start(&[]);
+    let source: Arc<dyn Source> = Arc::new(cluster.source(Duration::from_secs(2)));
+    let store = Store::new([(source.kind(), source.target().to_owned())]);
+    let target = store.targets()[0].clone();
+    let poll_timeout = Duration::from_secs(5);
+
+    source::poll_once(source.as_ref(), &target, &store, poll_timeout).await;
+    assert!(target.state().up, "{:?}", target.state().last_error);
+
+    cluster.pg_ctl("stop");
+    source::poll_once(source.as_ref(), &target, &store, poll_timeout).await;
+    assert!(!target.state().up);
+    assert!(target.state().observation.is_none(), "a failed poll drops its samples");
+
+    cluster.pg_ctl("start");
+    let started = Instant::now();
+    loop {
+        source::poll_once(source.as_ref(), &target, &store, poll_timeout).await;
+        if target.state().up {
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "still down: {:?}", target.state().last_error);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
