@@ -1,11 +1,9 @@
 //! Snapshot → Prometheus text exposition. Pure: no I/O, no await.
 
+use std::fmt::Write;
 use std::time::UNIX_EPOCH;
 
-use prometheus::TextEncoder;
-use prometheus::proto::{Counter, Gauge, LabelPair, Metric as ProtoMetric, MetricFamily, MetricType};
-
-use crate::catalog::{self, Kind};
+use crate::catalog;
 use crate::snapshot::{Facts, Samples, Store, TargetState};
 use crate::source::ErrorReason;
 
@@ -48,53 +46,68 @@ pub fn collect(store: &Store) -> Samples {
 }
 
 /// Encodes samples as text exposition format 0.0.4, families in catalog order.
+///
+/// Written here rather than with the `prometheus` crate's encoder, which cannot write
+/// `untyped` families (see `Kind::Untyped`) and would need a protobuf-shaped copy of every
+/// sample first.
 pub fn encode(samples: &Samples) -> String {
-    let families: Vec<MetricFamily> = catalog::all()
-        .filter_map(|metric| {
-            let series = samples.get(metric);
-            if series.is_empty() {
-                return None;
-            }
-            let mut family = MetricFamily::default();
-            family.set_name(metric.name.to_owned());
-            family.set_help(metric.help.to_owned());
-            family.set_field_type(match metric.kind {
-                Kind::Gauge => MetricType::GAUGE,
-                Kind::Counter => MetricType::COUNTER,
-            });
-            family.set_metric(series.iter().map(|(values, value)| proto_metric(metric, values, *value)).collect());
-            Some(family)
-        })
-        .collect();
-    TextEncoder::new().encode_to_string(&families).expect("catalog metrics are valid families")
-}
-
-fn proto_metric(metric: &catalog::Metric, values: &[String], value: f64) -> ProtoMetric {
-    let labels = metric
-        .labels
-        .iter()
-        .zip(values)
-        .map(|(name, value)| {
-            let mut pair = LabelPair::default();
-            pair.set_name((*name).to_owned());
-            pair.set_value(value.clone());
-            pair
-        })
-        .collect();
-    let mut proto = ProtoMetric::from_label(labels);
-    match metric.kind {
-        Kind::Gauge => {
-            let mut gauge = Gauge::default();
-            gauge.set_value(value);
-            proto.set_gauge(gauge);
+    let mut text = String::with_capacity(4096);
+    for metric in catalog::all() {
+        let series = samples.get(metric);
+        if series.is_empty() {
+            continue;
         }
-        Kind::Counter => {
-            let mut counter = Counter::default();
-            counter.set_value(value);
-            proto.set_counter(counter);
+        let _ = writeln!(text, "# HELP {} {}", metric.name, escape_help(metric.help));
+        let _ = writeln!(text, "# TYPE {} {}", metric.name, metric.kind.as_str());
+        for (values, value) in series {
+            text.push_str(metric.name);
+            if !metric.labels.is_empty() {
+                text.push('{');
+                for (index, (name, value)) in metric.labels.iter().zip(values).enumerate() {
+                    if index > 0 {
+                        text.push(',');
+                    }
+                    let _ = write!(text, "{name}=\"{}\"", escape_label_value(value));
+                }
+                text.push('}');
+            }
+            text.push(' ');
+            write_value(&mut text, *value);
+            text.push('\n');
         }
     }
-    proto
+    text
+}
+
+/// The exporter's own process metrics (CPU, memory, file descriptors), from the `prometheus`
+/// crate's process collector.
+pub fn encode_process_metrics() -> String {
+    #[cfg(target_os = "linux")]
+    {
+        use prometheus::core::Collector;
+        let families = prometheus::process_collector::ProcessCollector::for_self().collect();
+        prometheus::TextEncoder::new().encode_to_string(&families).unwrap_or_default()
+    }
+    #[cfg(not(target_os = "linux"))]
+    String::new()
+}
+
+fn escape_help(help: &str) -> String {
+    help.replace('\\', "\\\\").replace('\n', "\\n")
+}
+
+fn escape_label_value(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+fn write_value(text: &mut String, value: f64) {
+    if value.is_nan() {
+        text.push_str("NaN");
+    } else if value.is_infinite() {
+        text.push_str(if value > 0.0 { "+Inf" } else { "-Inf" });
+    } else {
+        let _ = write!(text, "{value}");
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +171,25 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(text, golden, "rendering changed; rerun with UPDATE_GOLDEN=1 if that is intended");
+    }
+
+    #[test]
+    fn label_values_and_help_are_escaped_and_special_values_spelled_out() {
+        let mut samples = Samples::default();
+        samples.push(&catalog::SOURCE_UP, ["connect", "a\"b\\c\nd"], f64::NAN);
+        samples.push(&catalog::SOURCE_UP, ["connect", "x"], f64::INFINITY);
+        samples.push(&catalog::SOURCE_UP, ["connect", "y"], 0.25);
+        let text = encode(&samples);
+        assert!(text.contains(r#"debezium_exporter_source_up{source="connect",target="a\"b\\c\nd"} NaN"#), "{text}");
+        assert!(text.contains(r#"target="x"} +Inf"#) && text.contains(r#"target="y"} 0.25"#), "{text}");
+    }
+
+    #[test]
+    fn process_metrics_come_from_the_prometheus_crate() {
+        let text = encode_process_metrics();
+        if cfg!(target_os = "linux") {
+            assert!(text.contains("process_resident_memory_bytes"), "{text}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! HTTP endpoints: `/metrics`, `/healthz`, `/readyz` and a landing page at `/`.
 //!
 //! Handlers only read the snapshot store. The exposition text is rendered once per change of
-//! the store (not once per scrape) and kept, with its gzip form, until the next change.
+//! the store (not once per scrape) and kept, with its gzip form, until the next change; the
+//! process metrics in it are therefore as of the last poll.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -55,7 +56,9 @@ impl AppState {
         let rendered = match cache.as_mut() {
             Some(rendered) if rendered.generation == generation => rendered,
             _ => {
-                let plain = Bytes::from(render::encode(&render::collect(&self.store)));
+                let mut text = render::encode(&render::collect(&self.store));
+                text.push_str(&render::encode_process_metrics());
+                let plain = Bytes::from(text);
                 cache.insert(Rendered { generation, plain, gzip: None })
             }
         };

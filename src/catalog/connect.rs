@@ -8,7 +8,7 @@ const SOURCE: &str = "connect";
 pub const WORKER_CONNECTOR_COUNT: Metric = Metric {
     name: "kafka_connect_worker_connector_count",
     help: "Connectors of this Connect cluster in each state; every state is present, 0 included.",
-    kind: Kind::Gauge,
+    kind: Kind::Untyped,
     labels: &["cluster", "state"],
     source: SOURCE,
 };
@@ -16,7 +16,7 @@ pub const WORKER_CONNECTOR_COUNT: Metric = Metric {
 pub const WORKER_TASK_COUNT: Metric = Metric {
     name: "kafka_connect_worker_task_count",
     help: "Tasks of this Connect cluster in each state; every state is present, 0 included.",
-    kind: Kind::Gauge,
+    kind: Kind::Untyped,
     labels: &["cluster", "state"],
     source: SOURCE,
 };
@@ -40,7 +40,7 @@ pub const CONNECTOR_TASK_STATE: Metric = Metric {
 pub const CONNECTOR_FAILED_TASK_COUNT: Metric = Metric {
     name: "kafka_connect_connector_failed_task_count",
     help: "Tasks of this connector in the FAILED state.",
-    kind: Kind::Gauge,
+    kind: Kind::Untyped,
     labels: &["cluster", "connector"],
     source: SOURCE,
 };

@@ -17,6 +17,11 @@ pub use postgres::*;
 pub enum Kind {
     Gauge,
     Counter,
+    /// A gauge whose name ends in `_count`, a suffix Prometheus reserves for histograms and
+    /// summaries. The runbook's contract names (`kafka_connect_worker_connector_count`) come
+    /// from jmx_exporter, which exposes them untyped; so do we, which keeps `promtool check
+    /// metrics` clean without renaming what users already alert on.
+    Untyped,
 }
 
 impl Kind {
@@ -24,6 +29,7 @@ impl Kind {
         match self {
             Kind::Gauge => "gauge",
             Kind::Counter => "counter",
+            Kind::Untyped => "untyped",
         }
     }
 }
@@ -89,6 +95,12 @@ mod tests {
                 metric.name
             );
             assert!(!metric.help.is_empty(), "{} has no help", metric.name);
+            assert_eq!(
+                metric.kind == Kind::Untyped,
+                metric.name.ends_with("_count"),
+                "{}: `_count` names are untyped (Prometheus reserves the suffix), and only they",
+                metric.name
+            );
             let mut labels = HashSet::new();
             assert!(metric.labels.iter().all(|label| labels.insert(label)), "{} repeats a label", metric.name);
         }
@@ -98,6 +110,6 @@ mod tests {
     fn markdown_table_lists_every_metric() {
         let table = markdown_table();
         assert_eq!(table.lines().count(), 2 + all().count());
-        assert!(table.contains("`kafka_connect_worker_connector_count` | gauge | `cluster`, `state`"));
+        assert!(table.contains("`kafka_connect_worker_connector_count` | untyped | `cluster`, `state`"));
     }
 }

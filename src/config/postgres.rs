@@ -280,7 +280,8 @@ pub(super) fn apply_flags(postgres: &mut Vec<PostgresConfig>, specs: &[String]) 
 }
 
 /// `NAME=DSN` or a bare DSN. A key/value DSN contains `=` too: `host=a dbname=b` is bare
-/// (its first word has one `=`), `prod=host=a dbname=b` is named `prod`.
+/// (its first word has one `=`), `prod=host=a dbname=b` is named `prod`, and so is
+/// `prod=${PROD_DSN}` (the DSN from the environment).
 fn split_name(spec: &str) -> (Option<&str>, &str) {
     if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
         return (None, spec);
@@ -291,6 +292,7 @@ fn split_name(spec: &str) -> (Option<&str>, &str) {
                 && !name.contains(char::is_whitespace)
                 && (rest.starts_with("postgres://")
                     || rest.starts_with("postgresql://")
+                    || rest.starts_with("${")
                     || rest.split_whitespace().next().is_some_and(|word| word.contains('='))) =>
         {
             (Some(name), rest)
@@ -389,6 +391,7 @@ mod tests {
         assert_eq!(split_name("host=a dbname=b"), (None, "host=a dbname=b"));
         assert_eq!(split_name("prod=host=a dbname=b"), (Some("prod"), "host=a dbname=b"));
         assert_eq!(split_name("host=a"), (None, "host=a"));
+        assert_eq!(split_name("prod=${PROD_DSN}"), (Some("prod"), "${PROD_DSN}"));
 
         let flags = ServeFlags {
             postgres_dsn: vec!["host=127.0.0.1 user=u dbname=inventory".into(), "orders=postgresql://u@h/shop".into()],

@@ -1,0 +1,54 @@
+//! What the exporter serves against the real stack passes `promtool check metrics`.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Exporter, env_or};
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn real_exposition_is_promtool_clean() {
+    let dsn = format!(
+        "host=127.0.0.1 port={} dbname={} user={} password={}",
+        env_or("PG_PORT", "5432"),
+        env_or("PG_DATABASE", "inventory"),
+        env_or("PG_USER", "debezium"),
+        common::pg_password()
+    );
+    // SAFETY: set before the exporter starts; nothing else in this test binary reads it.
+    unsafe { std::env::set_var("EXPOSITION_TEST_DSN", &dsn) };
+    let exporter = Exporter::start(&[
+        "--connect.url",
+        &format!("stack={}", common::connect_url()),
+        "--postgres.dsn",
+        "stack=${EXPOSITION_TEST_DSN}",
+        "--poll.interval",
+        "1s",
+    ]);
+    let up = |e: &common::Exposition, source: &str| e.value("debezium_exporter_source_up", &[("source", source)]);
+    let seen = exporter
+        .wait_for("every source up", Duration::from_secs(60), |e| {
+            up(e, "connect") == Some(1.0) && up(e, "postgres") == Some(1.0)
+        })
+        .await;
+
+    let mut promtool = Command::new(env_or("PROMTOOL", "promtool"))
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (scripts/stack-install)");
+    promtool.stdin.take().unwrap().write_all(seen.0.as_bytes()).unwrap();
+    let output = promtool.wait_with_output().unwrap();
+    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success() && complaints.trim().is_empty(),
+        "promtool check metrics:\n{complaints}\n{}",
+        seen.0
+    );
+    assert!(!seen.0.contains(&common::pg_password()), "the password must not reach /metrics");
+}
