@@ -445,17 +445,29 @@ fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ConfigErr
 }
 
 /// The exporter-toolkit web configuration file (`--web.config.file`), as Prometheus
-/// exporters read it. Basic auth is supported; TLS is refused with a clear message until it is.
+/// exporters read it: TLS with a certificate and key, and basic auth with bcrypt hashes. Keys
+/// of the toolkit we do not implement (client certificates, cipher choices, HTTP/2 settings)
+/// are refused by name rather than silently ignored.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebConfigFile {
+    #[serde(default)]
+    pub tls_server_config: Option<TlsServerConfig>,
     /// Username → bcrypt hash.
     #[serde(default)]
     pub basic_auth_users: std::collections::HashMap<String, String>,
     #[serde(default)]
-    tls_server_config: Option<serde_norway::Value>,
-    #[serde(default)]
     http_server_config: Option<serde_norway::Value>,
+}
+
+/// `tls_server_config` of the exporter-toolkit web config: serve HTTPS with this pair.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsServerConfig {
+    /// PEM certificate chain.
+    pub cert_file: PathBuf,
+    /// PEM private key.
+    pub key_file: PathBuf,
 }
 
 impl WebConfigFile {
@@ -463,10 +475,15 @@ impl WebConfigFile {
         let in_file = |ConfigError(message)| ConfigError(format!("{}: {message}", path.display()));
         let text = std::fs::read_to_string(path).map_err(|error| in_file(ConfigError(error.to_string())))?;
         let file: WebConfigFile = parse_yaml(&text).map_err(in_file)?;
-        if file.tls_server_config.is_some() {
-            return Err(in_file(ConfigError(
-                "tls_server_config: TLS is not supported yet; terminate TLS in front of the exporter".into(),
-            )));
+        if let Some(tls) = &file.tls_server_config {
+            for (key, path) in [("cert_file", &tls.cert_file), ("key_file", &tls.key_file)] {
+                if !path.is_file() {
+                    return Err(in_file(ConfigError(format!(
+                        "tls_server_config.{key}: {} is not a file",
+                        path.display()
+                    ))));
+                }
+            }
         }
         if file.http_server_config.is_some() {
             return Err(in_file(ConfigError("http_server_config: not supported".into())));
@@ -545,6 +562,24 @@ mod tests {
         let error = Config::from_yaml(yaml).unwrap_err().to_string();
         assert!(error.contains("environment variable DBZ_EXPORTER_TEST_UNSET is not set"), "{error}");
         assert!(error.starts_with("sources.connect[0].basic_auth"), "{error}");
+    }
+
+    #[test]
+    fn web_config_refuses_what_it_does_not_implement() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "tls_server_config:\n  cert_file: /nonexistent.pem\n  key_file: k.pem\n").unwrap();
+        let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
+        assert!(error.ends_with("tls_server_config.cert_file: /nonexistent.pem is not a file"), "{error}");
+        std::fs::write(
+            file.path(),
+            "tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert\n",
+        )
+        .unwrap();
+        let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
+        assert!(error.contains("tls_server_config.client_auth_type: unknown field"), "{error}");
+        std::fs::write(file.path(), "basic_auth_users:\n  alice: plaintext\n").unwrap();
+        let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
+        assert!(error.ends_with("basic_auth_users.alice: not a bcrypt hash"), "{error}");
     }
 
     #[test]

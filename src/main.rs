@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum_server::tls_rustls::RustlsConfig;
 use clap::{Parser, Subcommand};
 use tokio::sync::watch;
 
@@ -145,11 +146,29 @@ async fn run(config: Config, web: WebConfigFile) -> anyhow::Result<()> {
     }
 
     let address = config.listen_address()?;
-    let listener =
-        tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
-    tracing::info!(%address, path = %config.web.telemetry_path, "serving metrics");
     let state = Arc::new(AppState::new(store, config.web.telemetry_path.clone(), web.basic_auth_users));
-    axum::serve(listener, server::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let app = server::app(state);
+    match &web.tls_server_config {
+        Some(tls) => {
+            let rustls = RustlsConfig::from_pem_file(&tls.cert_file, &tls.key_file)
+                .await
+                .with_context(|| format!("cannot load {} and {}", tls.cert_file.display(), tls.key_file.display()))?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            tracing::info!(%address, path = %config.web.telemetry_path, "serving metrics over HTTPS");
+            axum_server::bind_rustls(address, rustls).handle(handle).serve(app.into_make_service()).await?;
+        }
+        None => {
+            let listener =
+                tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
+            tracing::info!(%address, path = %config.web.telemetry_path, "serving metrics");
+            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        }
+    }
     let _ = stop.send(true);
     for poller in pollers {
         let _ = poller.await;
