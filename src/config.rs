@@ -190,6 +190,12 @@ pub struct SourcesConfig {
     pub postgres: Vec<PostgresConfig>,
 }
 
+impl SourcesConfig {
+    pub fn is_empty(&self) -> bool {
+        self.connect.is_empty() && self.postgres.is_empty()
+    }
+}
+
 /// One Kafka Connect cluster.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@
 //! `/metrics` **renders** from the store without ever awaiting an upstream.
 
 pub mod catalog;
+pub mod check;
 pub mod config;
 pub mod generate;
 pub mod http;

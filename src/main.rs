@@ -35,6 +35,25 @@ enum Command {
     Metrics,
     /// Write alert rules, their promtool tests, Alertmanager config, dashboards and the runbook.
     Generate(GenerateFlags),
+    /// Poll every configured source once and say what needs attention and which runbook step
+    /// fixes it. Exit code 0 when healthy, 1 when something needs attention, 2 on bad usage.
+    Check(CheckFlags),
+}
+
+#[derive(clap::Args)]
+struct CheckFlags {
+    /// `text` for people, `json` for scripts.
+    #[arg(long, value_enum, default_value_t = CheckOutput::Text)]
+    output: CheckOutput,
+    /// The sources to check, given as for `serve`.
+    #[command(flatten)]
+    sources: ServeFlags,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CheckOutput {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -70,6 +89,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some(Command::Check(flags)) => check(&flags),
         Some(Command::Serve(flags)) => serve(&flags),
         None => serve(&cli.serve),
     }
@@ -114,6 +134,27 @@ fn serve(flags: &ServeFlags) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn check(flags: &CheckFlags) -> ExitCode {
+    let config = match Config::load(&flags.sources) {
+        Ok(config) => config,
+        Err(error) => return usage_error(&error),
+    };
+    if config.sources.is_empty() {
+        return usage_error(&"check: no sources configured (give --config.file or source flags such as --connect.url)");
+    }
+    init_tracing(&config);
+    let runtime = tokio::runtime::Runtime::new().expect("cannot start the tokio runtime");
+    let report = match runtime.block_on(debezium_exporter::check::run(&config)) {
+        Ok(report) => report,
+        Err(error) => return usage_error(&format!("{error:#}")),
+    };
+    match flags.output {
+        CheckOutput::Text => print!("{}", report.human()),
+        CheckOutput::Json => println!("{}", serde_json::to_string_pretty(&report).expect("the report serializes")),
+    }
+    if report.healthy() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 fn usage_error(error: &dyn std::fmt::Display) -> ExitCode {

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::time::UNIX_EPOCH;
 
 use crate::catalog;
-use crate::snapshot::{Facts, Samples, Store, TargetState};
+use crate::snapshot::{Samples, Store, TargetState};
 use crate::source::ErrorReason;
 
 /// The build this binary is, for `debezium_exporter_build_info`.
@@ -16,13 +16,7 @@ pub fn collect(store: &Store) -> Samples {
     let states: Vec<(&str, &str, TargetState)> =
         store.targets().iter().map(|target| (target.source, target.name.as_str(), target.state())).collect();
 
-    let mut facts =
-        Facts { connect_configured: states.iter().any(|(source, ..)| *source == "connect"), ..Facts::default() };
-    for (_, name, state) in &states {
-        if let Some(observation) = &state.observation {
-            observation.share(name, &mut facts);
-        }
-    }
+    let facts = store.facts();
 
     let mut out = Samples::default();
     out.push(&catalog::BUILD_INFO, [VERSION, REVISION], 1.0);
@@ -147,7 +141,7 @@ mod tests {
 
     fn store_with(connectors: Vec<Connector>) -> Store {
         let store = Store::new([("connect", "dc1".to_owned())]);
-        let observation: Arc<dyn Observation> = Arc::new(ClusterState { connectors });
+        let observation: Arc<dyn Observation> = Arc::new(ClusterState { connectors, ..ClusterState::default() });
         store.update(&store.targets()[0], |state| {
             state.polled = true;
             state.up = true;
@@ -213,8 +207,10 @@ mod tests {
         let store =
             store_with(vec![connector("a", State::Running, &[State::Running]), connector("b", State::Running, &[])]);
         assert!(encode(&collect(&store)).contains("connector=\"b\""));
-        let observation: Arc<dyn Observation> =
-            Arc::new(ClusterState { connectors: vec![connector("a", State::Running, &[State::Running])] });
+        let observation: Arc<dyn Observation> = Arc::new(ClusterState {
+            connectors: vec![connector("a", State::Running, &[State::Running])],
+            ..ClusterState::default()
+        });
         store.update(&store.targets()[0], |state| state.observation = Some(observation));
         assert!(!encode(&collect(&store)).contains("connector=\"b\""));
     }

@@ -19,8 +19,12 @@ use crate::source::ErrorReason;
 pub trait Observation: Send + Sync + 'static {
     fn share(&self, _target: &str, _facts: &mut Facts) {}
     fn render(&self, target: &str, facts: &Facts, out: &mut Samples);
-    /// Human-readable lines for the landing page and `check`.
+    /// Human-readable lines for the landing page.
     fn summary(&self) -> Vec<StatusLine> {
+        Vec::new()
+    }
+    /// What needs an operator's attention, with the runbook step that fixes it (`check`).
+    fn findings(&self, _target: &str, _facts: &Facts) -> Vec<Finding> {
         Vec::new()
     }
     fn as_any(&self) -> &dyn Any;
@@ -56,6 +60,27 @@ pub struct StatusLine {
 
 /// The samples of one metric: label values (in the metric's label order) and the value.
 pub type Series = Vec<(Vec<String>, f64)>;
+
+/// Something `check` tells the person on call: what is wrong, where, and what to do.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Finding {
+    pub severity: Urgency,
+    /// The pipeline part it is about: `connect demo / connector inventory / task 0`.
+    pub subject: String,
+    pub problem: String,
+    /// Anchor in docs/runbook.md of the step that fixes it.
+    pub runbook: &'static str,
+    /// What to run or look at, in order.
+    pub actions: Vec<String>,
+}
+
+/// How soon a finding needs someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    Critical,
+    Warning,
+}
 
 /// Samples keyed by metric name.
 #[derive(Default)]
@@ -132,6 +157,20 @@ impl Store {
     /// Ready once every target has been polled at least once, successfully or not.
     pub fn ready(&self) -> bool {
         self.targets.iter().all(|target| target.state().polled)
+    }
+
+    /// What every target's latest observation shares for joins across sources.
+    pub fn facts(&self) -> Facts {
+        let mut facts = Facts {
+            connect_configured: self.targets.iter().any(|target| target.source == "connect"),
+            ..Facts::default()
+        };
+        for target in &self.targets {
+            if let Some(observation) = target.state().observation {
+                observation.share(&target.name, &mut facts);
+            }
+        }
+        facts
     }
 
     /// Replaces a target's state with what `update` makes of it, and bumps the generation.

@@ -19,8 +19,9 @@ use url::Url;
 
 use crate::catalog;
 use crate::config::ConnectConfig;
+use crate::generate::runbook::Anchor;
 use crate::http::HttpClient;
-use crate::snapshot::{DebeziumConnector, Facts, Observation, Samples, StatusLine};
+use crate::snapshot::{DebeziumConnector, Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
 
 /// Connector and task states as Connect reports them, in the order we render them.
@@ -60,6 +61,8 @@ impl State {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClusterState {
     pub connectors: Vec<Connector>,
+    /// The REST endpoint polled (never holds credentials), for the commands `check` prints.
+    pub rest_url: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -176,6 +179,7 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
                 .into_iter()
                 .map(|(name, expanded)| connector(name, expanded.info, expanded.status))
                 .collect(),
+            rest_url: String::new(),
         }),
         ConnectorsResponse::Names(names) => Parsed::LegacyNames(names),
     })
@@ -314,8 +318,67 @@ impl Observation for ClusterState {
         lines
     }
 
+    fn findings(&self, cluster: &str, _facts: &Facts) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for connector in &self.connectors {
+            let name = &connector.name;
+            let subject = format!("connect {cluster} / connector {name}");
+            let log = format!(
+                "Read the worker's log around the failure (runbook step 1): grep '{name}' <connect worker log>"
+            );
+            let restart = format!(
+                "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST '{}/connectors/{name}/restart?includeTasks=true&onlyFailed=true'",
+                self.rest_url
+            );
+            match connector.state {
+                Some(State::Failed) => findings.push(Finding {
+                    severity: Urgency::Critical,
+                    subject: subject.clone(),
+                    problem: failed("the connector is FAILED", &connector.trace_head),
+                    runbook: Anchor::S1Restart.id(),
+                    actions: vec![log.clone(), restart.clone()],
+                }),
+                Some(state @ (State::Paused | State::Unassigned | State::Restarting)) => findings.push(Finding {
+                    severity: Urgency::Warning,
+                    subject: subject.clone(),
+                    problem: format!("the connector is {}: nothing is streamed", state.label().to_uppercase()),
+                    runbook: Anchor::S1Restart.id(),
+                    actions: match state {
+                        State::Paused => vec![format!(
+                            "Resume it if the pause was not deliberate: curl -X PUT '{}/connectors/{name}/resume'",
+                            self.rest_url
+                        )],
+                        _ => vec![
+                            log.clone(),
+                            "Check that every Connect worker of the group is up and not rebalancing in a loop"
+                                .to_owned(),
+                        ],
+                    },
+                }),
+                _ => {}
+            }
+            for task in connector.tasks.iter().filter(|task| task.state == Some(State::Failed)) {
+                findings.push(Finding {
+                    severity: Urgency::Critical,
+                    subject: format!("{subject} / task {}", task.id),
+                    problem: failed("the task is FAILED", &task.trace_head),
+                    runbook: Anchor::S1Restart.id(),
+                    actions: vec![log.clone(), restart.clone()],
+                });
+            }
+        }
+        findings
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+fn failed(what: &str, trace_head: &Option<String>) -> String {
+    match trace_head {
+        Some(trace) => format!("{what}: {trace}"),
+        None => what.to_owned(),
     }
 }
 
@@ -378,7 +441,7 @@ impl ConnectSource {
                 connectors.push(parse_legacy(name, &status, &info).map_err(decode_error)?);
             }
         }
-        Ok(ClusterState { connectors })
+        Ok(ClusterState { connectors, rest_url: String::new() })
     }
 }
 
@@ -398,10 +461,11 @@ impl Source for ConnectSource {
 
     async fn poll(&self) -> Result<Arc<dyn Observation>, PollError> {
         let body = self.get(self.url("connectors?expand=status&expand=info")?).await?;
-        let state = match parse(&body).map_err(decode_error)? {
+        let mut state = match parse(&body).map_err(decode_error)? {
             Parsed::Cluster(state) => state,
             Parsed::LegacyNames(names) => self.poll_legacy(names).await?,
         };
+        state.rest_url = self.base.as_str().trim_end_matches('/').to_owned();
         Ok(Arc::new(state))
     }
 }
@@ -520,6 +584,29 @@ mod tests {
         let connector = parse_legacy("billing".into(), &fixture("status-billing-task-failed.json"), &info).unwrap();
         assert_eq!(connector.tasks[0].state, Some(State::Failed));
         assert_eq!(connector.debezium.unwrap().slot, "dbz_billing");
+    }
+
+    #[test]
+    fn findings_name_the_failed_task_its_trace_and_the_restart_command() {
+        assert!(cluster("expand-running.json").findings("dc1", &Facts::default()).is_empty());
+
+        let mut state = cluster("expand-task-failed.json");
+        state.rest_url = "http://connect:8083".into();
+        let findings = state.findings("dc1", &Facts::default());
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let finding = &findings[0];
+        assert_eq!(finding.severity, Urgency::Critical);
+        assert_eq!(finding.subject, "connect dc1 / connector billing / task 0");
+        assert!(finding.problem.contains("ConnectException"), "{}", finding.problem);
+        assert_eq!(finding.runbook, Anchor::S1Restart.id());
+        assert!(finding.actions.iter().any(|action| action.contains(
+            "curl -X POST 'http://connect:8083/connectors/billing/restart?includeTasks=true&onlyFailed=true'"
+        )));
+
+        let paused = cluster("expand-paused.json").findings("dc1", &Facts::default());
+        assert_eq!(paused.len(), 1);
+        assert_eq!(paused[0].severity, Urgency::Warning);
+        assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
     }
 
     #[test]

@@ -28,7 +28,8 @@ use tokio_postgres::{Client, NoTls};
 
 use crate::catalog;
 use crate::config::{OutboxConfig, PostgresConfig, PostgresDsn, error_chain};
-use crate::snapshot::{Facts, Observation, Samples, StatusLine};
+use crate::generate::runbook::Anchor;
+use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
 
 /// Shown in `pg_stat_activity.application_name`, so DBAs can tell who is asking.
@@ -229,6 +230,64 @@ impl Observation for DatabaseState {
                 outbox.oldest_age_seconds.unwrap_or(0.0),
             );
         }
+    }
+
+    fn findings(&self, db: &str, facts: &Facts) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        // The runbook's step 3c drops the slot; what that costs must be said before anyone does.
+        let before_dropping = "Do not drop the slot yet (runbook step 3c): dropping it discards the connector's position, \
+             and changes written meanwhile come back only through a new snapshot";
+        for slot in self.slots.iter().filter(|slot| slot.slot_type == "logical") {
+            let connector = claiming_connector(facts, slot);
+            let subject = match connector {
+                Some(connector) => format!("postgres {db} / slot {} (connector {connector})", slot.name),
+                None => format!("postgres {db} / slot {}", slot.name),
+            };
+            let retained = self.lag_bytes(slot.restart_lsn).map(human_bytes).unwrap_or_else(|| "no".to_owned());
+            let wal_status = slot.wal_status.as_deref().unwrap_or("unknown");
+            if wal_status == "lost" {
+                findings.push(Finding {
+                    severity: Urgency::Critical,
+                    subject,
+                    problem: "the slot is lost: the WAL it needed is gone and Debezium cannot resume from it"
+                        .to_owned(),
+                    runbook: Anchor::S1Reset.id(),
+                    actions: vec![
+                        "Re-snapshot (runbook step 3): register the connector under a new name, or stop it, \
+                         DELETE its offsets and resume"
+                            .to_owned(),
+                    ],
+                });
+            } else if !slot.active {
+                findings.push(Finding {
+                    severity: if wal_status == "unreserved" { Urgency::Critical } else { Urgency::Warning },
+                    subject,
+                    problem: format!(
+                        "the slot is inactive for {:.0} s and retains {retained} of WAL (wal_status {wal_status})",
+                        slot.inactive_seconds
+                    ),
+                    runbook: Anchor::S1Reset.id(),
+                    actions: vec![
+                        match connector {
+                            Some(connector) => format!(
+                                "Find why connector {connector} does not stream: its state and its task's trace"
+                            ),
+                            None => "No configured connector claims this slot: find its owner".to_owned(),
+                        },
+                        before_dropping.to_owned(),
+                    ],
+                });
+            } else if facts.connect_configured && connector.is_none() {
+                findings.push(Finding {
+                    severity: Urgency::Warning,
+                    subject,
+                    problem: format!("no Debezium connector of the configured Connect clusters claims this slot; it retains {retained} of WAL"),
+                    runbook: Anchor::S1Reset.id(),
+                    actions: vec![before_dropping.to_owned()],
+                });
+            }
+        }
+        findings
     }
 
     fn summary(&self) -> Vec<StatusLine> {
