@@ -2,6 +2,7 @@
 //! `Source` that does the I/O.
 
 pub mod connect;
+pub mod kafka;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,12 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
         let client = HttpClient::new(timeout, connect.basic_auth.clone(), &connect.tls)
             .map_err(|error| anyhow::anyhow!("sources.connect[{index}]: {error}"))?;
         sources.push(Configured { source: Arc::new(connect::ConnectSource::new(connect, client)), timeout });
+    }
+    for (index, kafka) in config.sources.kafka.iter().enumerate() {
+        let timeout = config.timeout_for(kafka.timeout);
+        let source = kafka::KafkaSource::new(kafka, timeout)
+            .map_err(|error| anyhow::anyhow!("sources.kafka[{index}]: {error}"))?;
+        sources.push(Configured { source: Arc::new(source), timeout });
     }
     Ok(sources)
 }
