@@ -14,7 +14,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
-use common::{Exporter, Exposition, env_or, free_port};
+use common::{Connect, Exporter, Exposition, env_or, free_port, outbox_connector, psql_admin};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -231,4 +231,70 @@ async fn a_broker_nobody_listens_on_is_down_and_metrics_still_answer() {
     assert_eq!(status, 200);
     assert!(page.contains("nowhere"), "{page}");
     assert!(exporter.log().contains("Connection refused"), "the log should say why: {}", exporter.log());
+}
+
+/// Outbox rows → Debezium's EventRouter → `outbox.event.<aggregatetype>`: the newest published
+/// record's timestamp follows what the real connector publishes.
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn outbox_last_published_advances_with_the_real_connector() {
+    let id = format!(
+        "{}{}",
+        std::process::id(),
+        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis() % 100_000
+    );
+    let (name, slot, publication) =
+        (format!("kafka-it-outbox-{id}"), format!("kafka_it_{id}"), format!("kafka_it_{id}_pub"));
+    let aggregate = format!("kafkait{id}");
+    let topic = format!("outbox.event.{aggregate}");
+    let connect = Connect::new();
+    psql_admin(&format!(
+        "DROP PUBLICATION IF EXISTS {publication}; CREATE PUBLICATION {publication} FOR TABLE public.outbox"
+    ));
+    connect.create(&outbox_connector(&name, &slot, &publication)).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        &dir,
+        &format!(
+            "    - name: it\n      bootstrap: {}\n      internal_topics: []\n      topics: [{topic}]\n",
+            bootstrap()
+        ),
+    );
+    let exporter = Exporter::start(&["--config.file", &config, "--connect.url", &format!("stack={}", connect.url)]);
+    // A new connector runs ≈ 11 s after its POST on the test broker (two group rebalances).
+    exporter
+        .wait_for("the connector's task RUNNING", Duration::from_secs(90), |e| {
+            e.value("kafka_connect_connector_task_state", &[("connector", &name), ("task", "0"), ("state", "running")])
+                == Some(1.0)
+        })
+        .await;
+    let last_published = |e: &Exposition| e.value("outbox_last_published_timestamp_seconds", &[("topic", &topic)]);
+    let insert = || {
+        psql_admin(&format!(
+            "INSERT INTO public.outbox (id, aggregatetype, aggregateid, type, payload) \
+             VALUES (gen_random_uuid(), '{aggregate}', 'order-1', 'OrderCreated', '{{\"total\": 42}}')"
+        ))
+    };
+    let now = || SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs_f64();
+
+    let before_first = now();
+    insert();
+    let seen = exporter.wait_for("the first event published", PATIENCE, |e| last_published(e).is_some()).await;
+    let first = last_published(&seen).unwrap();
+    // Connect stamps the record when it produces it, after the INSERT (same machine clock).
+    assert!(first >= before_first.floor() - 1.0, "published at {first}, inserted at {before_first}");
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    insert();
+    let seen = exporter
+        .wait_for("the second event published", PATIENCE, |e| last_published(e).is_some_and(|at| at > first))
+        .await;
+    assert!(last_published(&seen).unwrap() <= now() + 1.0);
+
+    connect.remove(&name, &slot).await;
+    psql_admin(&format!(
+        "DROP PUBLICATION IF EXISTS {publication}; DELETE FROM public.outbox WHERE aggregatetype = '{aggregate}'"
+    ));
+    delete_topics(&[&topic]).await;
 }
