@@ -62,6 +62,10 @@ pub struct ServeFlags {
     /// or the DSN's database name. Prefer a config file with password_file for the password.
     #[arg(long = "postgres.dsn", value_name = "[NAME=]DSN")]
     pub postgres_dsn: Vec<String>,
+    /// A Kafka cluster to watch, as HOST:PORT,... or NAME=HOST:PORT,... (repeatable).
+    /// The cluster label is NAME, or the bootstrap list. Topics and groups need the file.
+    #[arg(long = "kafka.brokers", value_name = "[NAME=]HOST:PORT,...")]
+    pub kafka_brokers: Vec<String>,
     /// Address to serve /metrics on.
     #[arg(long = "web.listen-address", value_name = "ADDR")]
     pub listen_address: Option<String>,
@@ -188,11 +192,12 @@ pub enum LogFormat {
 pub struct SourcesConfig {
     pub connect: Vec<ConnectConfig>,
     pub postgres: Vec<PostgresConfig>,
+    pub kafka: Vec<KafkaConfig>,
 }
 
 impl SourcesConfig {
     pub fn is_empty(&self) -> bool {
-        self.connect.is_empty() && self.postgres.is_empty()
+        self.connect.is_empty() && self.postgres.is_empty() && self.kafka.is_empty()
     }
 }
 
@@ -217,6 +222,165 @@ pub struct ConnectConfig {
 impl ConnectConfig {
     pub fn cluster(&self) -> String {
         self.name.clone().unwrap_or_else(|| host_port(&self.url.0))
+    }
+}
+
+/// One Kafka cluster: Connect's internal topics, watched topics and consumer groups.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaConfig {
+    /// The `cluster` label; defaults to the bootstrap list.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Comma-separated HOST:PORT list, as in `bootstrap.servers`.
+    pub bootstrap: Bootstrap,
+    #[serde(default)]
+    pub security: KafkaSecurity,
+    /// Overrides `poll.timeout` for this cluster.
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    /// Kafka Connect's config, offset and status topics (worker `*.storage.topic`).
+    #[serde(default = "default_internal_topics")]
+    pub internal_topics: Vec<String>,
+    /// Topics to watch (outbox and CDC topics): names, or regexes matching whole names.
+    #[serde(default)]
+    pub topics: Vec<NamePattern>,
+    /// Consumer groups to watch (the downstream consumers): names, or regexes matching whole names.
+    #[serde(default)]
+    pub consumer_groups: Vec<NamePattern>,
+}
+
+fn default_internal_topics() -> Vec<String> {
+    ["connect-configs", "connect-offsets", "connect-status"].map(str::to_owned).to_vec()
+}
+
+impl KafkaConfig {
+    pub fn cluster(&self) -> String {
+        self.name.clone().unwrap_or_else(|| self.bootstrap.0.clone())
+    }
+}
+
+/// A non-empty `HOST:PORT,HOST:PORT` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bootstrap(pub String);
+
+parsed_from_string!(Bootstrap);
+
+impl TryFrom<String> for Bootstrap {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let servers: Vec<&str> = text.split(',').map(str::trim).collect();
+        for server in &servers {
+            let port = server.rsplit_once(':').filter(|(host, _)| !host.is_empty()).map(|(_, port)| port);
+            if port.and_then(|port| port.parse::<u16>().ok()).is_none() {
+                return Err(format!("`{server}` is not HOST:PORT"));
+            }
+        }
+        Ok(Bootstrap(servers.join(",")))
+    }
+}
+
+/// A topic or group name, or a regex. An entry made only of the characters Kafka allows in
+/// topic names (`[a-zA-Z0-9._-]`) is a name and matches itself only, dots included; anything
+/// else is a regex that must match the whole name (`outbox\.event\..*`).
+#[derive(Debug, Clone)]
+pub enum NamePattern {
+    Name(String),
+    Regex(regex::Regex),
+}
+
+parsed_from_string!(NamePattern);
+
+impl TryFrom<String> for NamePattern {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        if text.is_empty() {
+            return Err("an empty name matches nothing".to_owned());
+        }
+        if text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return Ok(NamePattern::Name(text));
+        }
+        regex::Regex::new(&format!("^(?:{text})$")).map(NamePattern::Regex).map_err(|error| error.to_string())
+    }
+}
+
+impl NamePattern {
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            NamePattern::Name(own) => own == name,
+            NamePattern::Regex(regex) => regex.is_match(name),
+        }
+    }
+}
+
+/// How to reach a secured cluster. Nothing set means PLAINTEXT.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaSecurity {
+    pub sasl: Option<SaslConfig>,
+    /// TLS towards the brokers; `tls: {}` uses the system's CAs.
+    pub tls: Option<KafkaTls>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaTls {
+    /// PEM file with the CA that signed the brokers' certificates.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// SASL credentials. Exactly one of `password` and `password_file`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawSasl")]
+pub struct SaslConfig {
+    pub mechanism: SaslMechanism,
+    pub username: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SaslMechanism {
+    #[serde(rename = "PLAIN")]
+    Plain,
+    #[serde(rename = "SCRAM-SHA-256")]
+    ScramSha256,
+    #[serde(rename = "SCRAM-SHA-512")]
+    ScramSha512,
+}
+
+impl SaslMechanism {
+    /// The `sasl.mechanism` value librdkafka expects.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SaslMechanism::Plain => "PLAIN",
+            SaslMechanism::ScramSha256 => "SCRAM-SHA-256",
+            SaslMechanism::ScramSha512 => "SCRAM-SHA-512",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSasl {
+    mechanism: SaslMechanism,
+    username: String,
+    password: Option<Secret>,
+    password_file: Option<PathBuf>,
+}
+
+impl TryFrom<RawSasl> for SaslConfig {
+    type Error = String;
+
+    fn try_from(raw: RawSasl) -> Result<Self, String> {
+        let password = match (raw.password, raw.password_file) {
+            (Some(password), None) => password,
+            (None, Some(file)) => Secret::from_file(&file)?,
+            (None, None) => return Err("sasl needs `password` or `password_file`".to_owned()),
+            (Some(_), Some(_)) => return Err("sasl takes `password` or `password_file`, not both".to_owned()),
+        };
+        Ok(SaslConfig { mechanism: raw.mechanism, username: raw.username, password })
     }
 }
 
@@ -366,6 +530,23 @@ impl Config {
             });
         }
         postgres::apply_flags(&mut self.sources.postgres, &flags.postgres_dsn)?;
+        for (index, spec) in flags.kafka_brokers.iter().enumerate() {
+            let (name, servers) = match spec.split_once('=') {
+                Some((name, servers)) => (Some(name.to_owned()), servers),
+                None => (None, spec.as_str()),
+            };
+            let bootstrap = Bootstrap::try_from(servers.to_owned())
+                .map_err(|error| ConfigError(format!("--kafka.brokers[{index}]: {error}")))?;
+            self.sources.kafka.push(KafkaConfig {
+                name,
+                bootstrap,
+                security: KafkaSecurity::default(),
+                timeout: None,
+                internal_topics: default_internal_topics(),
+                topics: Vec::new(),
+                consumer_groups: Vec::new(),
+            });
+        }
         if let Some(address) = &flags.listen_address {
             self.web.listen_address = address.clone();
         }
@@ -412,6 +593,15 @@ impl Config {
             }
         }
         postgres::validate(&self.sources.postgres)?;
+        let mut clusters = std::collections::HashSet::new();
+        for (index, kafka) in self.sources.kafka.iter().enumerate() {
+            if !clusters.insert(kafka.cluster()) {
+                return Err(ConfigError(format!(
+                    "sources.kafka[{index}].name: cluster `{}` is configured twice; give each a distinct name",
+                    kafka.cluster()
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -518,6 +708,59 @@ mod tests {
         assert_eq!(config.sources.connect.len(), 1);
         assert_eq!(config.sources.connect[0].cluster(), "connect-1");
         assert_eq!(config.generate, crate::generate::Settings::default());
+        let kafka = &config.sources.kafka[0];
+        assert_eq!(kafka.cluster(), "kafka-1");
+        assert_eq!(kafka.internal_topics, default_internal_topics());
+        assert!(kafka.topics[0].matches("outbox.event.order") && !kafka.topics[0].matches("outbox.eventXorder"));
+    }
+
+    #[test]
+    fn kafka_names_match_exactly_and_regexes_match_whole_names() {
+        let yaml =
+            "sources:\n  kafka:\n    - bootstrap: 'a:9092, b:9093'\n      topics: [outbox.event.order, 'cdc\\..*']\n";
+        let config = Config::from_yaml(yaml).unwrap();
+        let kafka = &config.sources.kafka[0];
+        assert_eq!(kafka.cluster(), "a:9092,b:9093");
+        assert_eq!(kafka.internal_topics, ["connect-configs", "connect-offsets", "connect-status"]);
+        let [name, regex] = &kafka.topics[..] else { panic!("{:?}", kafka.topics) };
+        assert!(name.matches("outbox.event.order"));
+        assert!(!name.matches("outbox-event-order") && !name.matches("outbox.event.orders"));
+        assert!(regex.matches("cdc.inventory.public.orders") && !regex.matches("xcdc.a"));
+
+        let error = Config::from_yaml("sources:\n  kafka:\n    - bootstrap: a:9092\n      consumer_groups: ['(']\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("sources.kafka[0].consumer_groups[0]: regex parse error"), "{error}");
+        let error = Config::from_yaml("sources:\n  kafka:\n    - bootstrap: a\n").unwrap_err().to_string();
+        assert!(error.starts_with("sources.kafka[0].bootstrap: `a` is not HOST:PORT"), "{error}");
+    }
+
+    #[test]
+    fn kafka_sasl_password_never_prints() {
+        // SAFETY: tests in this module do not read this variable concurrently.
+        unsafe { std::env::set_var("DBZ_EXPORTER_TEST_KAFKA_PASSWORD", "s3cret") };
+        let yaml = "sources:\n  kafka:\n    - bootstrap: a:9093\n      security:\n        sasl: {mechanism: SCRAM-SHA-512, username: u, password: \"${DBZ_EXPORTER_TEST_KAFKA_PASSWORD}\"}\n        tls: {}\n";
+        let config = Config::from_yaml(yaml).unwrap();
+        let sasl = config.sources.kafka[0].security.sasl.as_ref().unwrap();
+        assert_eq!((sasl.mechanism, sasl.password.expose()), (SaslMechanism::ScramSha512, "s3cret"));
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let error = Config::from_yaml("sources:\n  kafka:\n    - bootstrap: a:9093\n      security: {sasl: {mechanism: GSSAPI, username: u, password: p}}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown variant `GSSAPI`"), "{error}");
+    }
+
+    #[test]
+    fn kafka_brokers_flag_names_the_cluster() {
+        let flags = ServeFlags {
+            kafka_brokers: vec!["127.0.0.1:9092".into(), "prod=k1:9092,k2:9092".into()],
+            ..ServeFlags::default()
+        };
+        let config = Config::load(&flags).unwrap();
+        let clusters: Vec<String> = config.sources.kafka.iter().map(KafkaConfig::cluster).collect();
+        assert_eq!(clusters, ["127.0.0.1:9092", "prod"]);
+        let flags = ServeFlags { kafka_brokers: vec!["k1".into()], ..ServeFlags::default() };
+        assert!(Config::load(&flags).unwrap_err().to_string().starts_with("--kafka.brokers[0]: `k1` is not HOST:PORT"));
     }
 
     #[test]

@@ -6,10 +6,12 @@
 
 mod connect;
 mod exporter;
+mod kafka;
 mod postgres;
 
 pub use connect::*;
 pub use exporter::*;
+pub use kafka::*;
 pub use postgres::*;
 
 /// How Prometheus should treat a metric's value.
@@ -47,7 +49,7 @@ pub struct Metric {
 
 /// Every metric, in the order they are rendered and documented.
 pub fn all() -> impl Iterator<Item = &'static Metric> {
-    exporter::ALL.iter().chain(connect::ALL.iter()).chain(postgres::ALL.iter()).copied()
+    exporter::ALL.iter().chain(connect::ALL.iter()).chain(postgres::ALL.iter()).chain(kafka::ALL.iter()).copied()
 }
 
 /// Looks a metric up by name; the generator uses it to refuse names nobody emits.

@@ -2,6 +2,7 @@
 //! `Source` that does the I/O.
 
 pub mod connect;
+pub mod kafka;
 pub mod postgres;
 
 use std::sync::Arc;
@@ -29,6 +30,12 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     for postgres in &config.sources.postgres {
         let timeout = config.timeout_for(postgres.timeout);
         sources.push(Configured { source: Arc::new(postgres::PostgresSource::new(postgres, timeout)), timeout });
+    }
+    for (index, kafka) in config.sources.kafka.iter().enumerate() {
+        let timeout = config.timeout_for(kafka.timeout);
+        let source = kafka::KafkaSource::new(kafka, timeout)
+            .map_err(|error| anyhow::anyhow!("sources.kafka[{index}]: {error}"))?;
+        sources.push(Configured { source: Arc::new(source), timeout });
     }
     Ok(sources)
 }

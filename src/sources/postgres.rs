@@ -698,6 +698,7 @@ mod tests {
                 slot: "debezium".to_owned(),
                 topic_prefix: "dbz".to_owned(),
             }],
+            ..Facts::default()
         };
         let mut out = Samples::default();
         state.render("inventory", &facts, &mut out);
