@@ -28,7 +28,8 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::catalog;
 use crate::config::{KafkaConfig, NamePattern};
-use crate::snapshot::{Facts, Observation, PublishedTopic, Samples, StatusLine};
+use crate::generate::runbook::Anchor;
+use crate::snapshot::{Facts, Finding, Observation, PublishedTopic, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
 
 /// What one poll saw of one Kafka cluster.
@@ -162,6 +163,41 @@ impl Observation for ClusterState {
                 out.push(&catalog::OUTBOX_LAST_PUBLISHED_TIMESTAMP_SECONDS, [cluster, topic], *millis as f64 / 1000.0);
             }
         }
+    }
+
+    fn findings(&self, cluster: &str, _facts: &Facts) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for topic in &self.internal_topics {
+            let subject = format!("kafka {cluster} / internal topic {}", topic.name);
+            if !topic.present {
+                findings.push(Finding {
+                    severity: Urgency::Critical,
+                    subject,
+                    problem: "Kafka Connect's internal topic is missing (runbook step 3b deletes these)".to_owned(),
+                    runbook: Anchor::S1Reset.id(),
+                    actions: vec![
+                        "Expect connectors to keep RUNNING in REST while offset commits stall and the worker log \
+                         floods with unknown-topic retries; DELETE /connectors/N then times out"
+                            .to_owned(),
+                        "Re-create the topic compacted (cleanup.policy=compact) and restart the workers".to_owned(),
+                        "Deleting and re-creating a connector under the same name does not re-snapshot when its \
+                         old offset survived: use a new name, or stop it and DELETE /connectors/N/offsets"
+                            .to_owned(),
+                    ],
+                });
+            } else if topic.compacted == Some(false) {
+                findings.push(Finding {
+                    severity: Urgency::Warning,
+                    subject,
+                    problem: "Kafka Connect's internal topic is not compacted: stored offsets and configs can be \
+                              deleted by retention"
+                        .to_owned(),
+                    runbook: Anchor::S1Reset.id(),
+                    actions: vec![format!("Set cleanup.policy=compact on {}", topic.name)],
+                });
+            }
+        }
+        findings
     }
 
     fn summary(&self) -> Vec<StatusLine> {
@@ -712,6 +748,24 @@ fn list_group_offsets(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_internal_topic_is_a_critical_finding_with_step_3b() {
+        let state = ClusterState {
+            internal_topics: vec![
+                InternalTopic { name: "connect-offsets".into(), present: false, compacted: None },
+                InternalTopic { name: "connect-status".into(), present: true, compacted: Some(false) },
+                InternalTopic { name: "connect-configs".into(), present: true, compacted: Some(true) },
+            ],
+            ..ClusterState::default()
+        };
+        let findings = state.findings("k", &Facts::default());
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert_eq!(findings[0].subject, "kafka k / internal topic connect-offsets");
+        assert_eq!(findings[0].severity, Urgency::Critical);
+        assert!(findings[0].problem.contains("step 3b"));
+        assert_eq!(findings[1].severity, Urgency::Warning);
+    }
 
     fn rendered(state: &ClusterState) -> String {
         let mut out = Samples::default();
