@@ -88,6 +88,27 @@ pub fn render(alerts: &[Alert], dashboard_url: impl Fn(&Alert) -> String) -> Str
     text
 }
 
+/// The alerts with their defaults as a Markdown table for the README: each links to its
+/// section of docs/runbook.md and to the seed runbook's steps it sends people to.
+pub fn markdown_table(alerts: &[Alert]) -> String {
+    let link = |id: &str| format!("[{id}](docs/runbook.md#{id})");
+    let mut table = String::from(
+        "| alert | severity | for | muted by a failed connector | runbook | steps |\n|---|---|---|---|---|---|\n",
+    );
+    for alert in alerts {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            alert.name,
+            alert.severity.as_str(),
+            duration(alert.for_),
+            if alert.muted_by_failed_connector { "yes" } else { "no" },
+            link(&alert.anchor()),
+            alert.steps.iter().map(|step| link(step.id())).collect::<Vec<_>>().join(", "),
+        ));
+    }
+    table
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
