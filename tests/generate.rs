@@ -242,6 +242,15 @@ async fn a_failed_connector_mutes_its_own_pipeline_only_in_a_real_alertmanager()
 
     // Each alert as its rule's example fires, plus the muted ones on other pipelines.
     let alerts = rules::alerts(&Settings::default());
+    // A failed connector's slot goes inactive and lags behind: symptoms, muted. A slot at risk
+    // of being lost, or lost, changes the deadline and the recovery: never muted.
+    let muted = alertmanager::muted(&alerts);
+    for symptom in ["DebeziumTaskFailed", "ReplicationSlotInactive", "ReplicationSlotLagHigh"] {
+        assert!(muted.contains(&symptom), "{symptom} is not muted by a failed connector");
+    }
+    for own_problem in ["ReplicationSlotWalAtRisk", "ReplicationSlotLost"] {
+        assert!(!muted.contains(&own_problem), "{own_problem} must not be muted by a failed connector");
+    }
     let mut posted = Vec::new();
     let mut expected: BTreeMap<String, bool> = BTreeMap::new();
     let key = |alert: &Value| alert["labels"].to_string();

@@ -1,18 +1,35 @@
-//! The README's metrics reference is the catalog, verbatim.
+//! The README's reference tables are the code's, verbatim: the metrics from the catalog, the
+//! alerts from the generator's rules. Rerun with UPDATE_README=1 to rewrite them.
 
-const BEGIN: &str = "<!-- metrics:begin -->\n";
-const END: &str = "<!-- metrics:end -->";
+use std::sync::Mutex;
+
+use debezium_exporter::generate::{Settings, rules, runbook};
+
+/// Tests run in parallel; two rewriting the README at once would lose one's update.
+static README: Mutex<()> = Mutex::new(());
+
+/// Checks (or, with UPDATE_README set, rewrites) the README text between two markers.
+fn section_matches(name: &str, expected: &str) {
+    let _only_one = README.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let begin = format!("<!-- {name}:begin -->\n");
+    let end_marker = format!("<!-- {name}:end -->");
+    let start = readme.find(&begin).unwrap_or_else(|| panic!("README has no {begin:?} marker")) + begin.len();
+    let end = readme.find(&end_marker).unwrap_or_else(|| panic!("README has no {end_marker:?} marker"));
+    if std::env::var_os("UPDATE_README").is_some() {
+        std::fs::write(path, format!("{}{}{}", &readme[..start], expected, &readme[end..])).unwrap();
+        return;
+    }
+    assert_eq!(&readme[start..end], expected, "README's {name} are out of date: rerun this test with UPDATE_README=1");
+}
 
 #[test]
 fn readme_metrics_reference_matches_the_catalog() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = std::fs::read_to_string(path).unwrap();
-    let start = readme.find(BEGIN).expect("README has the metrics:begin marker") + BEGIN.len();
-    let end = readme.find(END).expect("README has the metrics:end marker");
-    let table = debezium_exporter::catalog::markdown_table();
-    if std::env::var_os("UPDATE_README").is_some() {
-        std::fs::write(path, format!("{}{}{}", &readme[..start], table, &readme[end..])).unwrap();
-        return;
-    }
-    assert_eq!(&readme[start..end], table, "README is out of date: rerun this test with UPDATE_README=1");
+    section_matches("metrics", &debezium_exporter::catalog::markdown_table());
+}
+
+#[test]
+fn readme_alerts_list_matches_the_rules() {
+    section_matches("alerts", &runbook::markdown_table(&rules::alerts(&Settings::default())));
 }

@@ -9,6 +9,7 @@ use super::rules::Alert;
 use super::settings::Settings;
 use crate::catalog;
 use crate::sources::connect::State;
+use crate::sources::postgres::WAL_STATUSES;
 
 pub const UID: &str = "debezium-cdc";
 pub const TITLE: &str = "Debezium CDC";
@@ -27,6 +28,14 @@ impl PanelId {
     pub const FAILED_CONNECTORS: PanelId = PanelId(3);
     pub const FAILED_TASKS: PanelId = PanelId(4);
     pub const SOURCE_HEALTH: PanelId = PanelId(20);
+    pub const SLOT_LAG: PanelId = PanelId(30);
+    pub const SLOT_RETAINED_WAL: PanelId = PanelId(31);
+    pub const SLOT_WAL_STATUS: PanelId = PanelId(32);
+    pub const SLOT_SAFE_WAL_SIZE: PanelId = PanelId(33);
+    pub const SLOT_ACTIVE: PanelId = PanelId(34);
+    pub const SLOT_ORPHANED: PanelId = PanelId(35);
+    pub const OUTBOX_ROWS: PanelId = PanelId(40);
+    pub const OUTBOX_OLDEST_AGE: PanelId = PanelId(41);
     pub const SINCE_LAST_SUCCESS: PanelId = PanelId(21);
     pub const POLL_DURATION: PanelId = PanelId(22);
     pub const POLL_ERRORS: PanelId = PanelId(23);
@@ -140,7 +149,44 @@ fn state_texts() -> Vec<(f64, &'static str, &'static str)> {
 
 const ALERT_THRESHOLD: &[(&str, f64)] = &[("green", 0.0), ("red", 1.0)];
 
-pub fn rows(_settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
+/// `wal_status` as numbers for the state timeline, from healthy to lost.
+fn wal_status_texts() -> Vec<(f64, &'static str, &'static str)> {
+    WAL_STATUSES
+        .into_iter()
+        .zip(1..)
+        .map(|(status, code)| {
+            let color = match status {
+                "reserved" => "green",
+                "extended" => "yellow",
+                "unreserved" => "orange",
+                _ => "red",
+            };
+            (f64::from(code), status, color)
+        })
+        .collect()
+}
+
+/// One series per slot whose value is the code of its current `wal_status`.
+fn current_wal_status() -> String {
+    let alternatives: Vec<String> = WAL_STATUSES
+        .into_iter()
+        .zip(1..)
+        .map(|(status, code)| {
+            let selector = Selector::of(&catalog::REPLICATION_SLOT_WAL_STATUS).var("connector").eq("status", status);
+            format!("({selector} == 1) * {code}")
+        })
+        .collect();
+    format!("max by (db, slot, connector) ({})", alternatives.join(" or "))
+}
+
+/// Slot series, filtered by the connector variable (slots carry no `cluster` label).
+fn slot(metric: &'static catalog::Metric) -> String {
+    Selector::of(metric).var("connector").to_string()
+}
+
+const SLOT_LEGEND: &str = "{{db}} / {{slot}} ({{connector}})";
+
+pub fn rows(settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
     let connector_state = |state: State| {
         Selector::of(&catalog::CONNECTOR_STATE).var("cluster").var("connector").eq("state", state.label())
     };
@@ -204,6 +250,121 @@ pub fn rows(_settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
                     width: 24,
                     thresholds: Vec::new(),
                     value_texts: state_texts(),
+                },
+            ],
+        },
+        Row {
+            id: PanelId(300),
+            title: "Replication slots",
+            panels: vec![
+                Panel {
+                    id: PanelId::SLOT_LAG,
+                    title: "Slot lag",
+                    description: "WAL each slot's consumer has not confirmed yet, active or not. The red line is ReplicationSlotLagHigh's threshold.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "bytes",
+                    queries: vec![Query { expr: slot(&catalog::REPLICATION_SLOT_LAG_BYTES), legend: SLOT_LEGEND }],
+                    width: 12,
+                    thresholds: vec![("green", 0.0), ("red", settings.slot_lag_threshold_bytes as f64)],
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::SLOT_RETAINED_WAL,
+                    title: "Retained WAL",
+                    description: "WAL each slot forces PostgreSQL to keep on disk (from restart_lsn).",
+                    visualization: Visualization::TimeSeries,
+                    unit: "bytes",
+                    queries: vec![Query {
+                        expr: slot(&catalog::REPLICATION_SLOT_RETAINED_WAL_BYTES),
+                        legend: SLOT_LEGEND,
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::SLOT_WAL_STATUS,
+                    title: "WAL status",
+                    description: "reserved and extended are safe; unreserved means the slot's WAL is past max_slot_wal_keep_size and may be removed; lost means it was, and the slot cannot be resumed.",
+                    visualization: Visualization::StateTimeline,
+                    unit: "none",
+                    queries: vec![Query { expr: current_wal_status(), legend: SLOT_LEGEND }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: wal_status_texts(),
+                },
+                Panel {
+                    id: PanelId::SLOT_SAFE_WAL_SIZE,
+                    title: "Safe WAL size",
+                    description: "WAL that can still be written before the slot is in danger of being lost (absent when max_slot_wal_keep_size is -1). ReplicationSlotWalAtRisk extrapolates it.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "bytes",
+                    queries: vec![Query {
+                        expr: slot(&catalog::REPLICATION_SLOT_SAFE_WAL_SIZE_BYTES),
+                        legend: SLOT_LEGEND,
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::SLOT_ACTIVE,
+                    title: "Slot consumers",
+                    description: "Whether a consumer is connected to each slot. An inactive slot keeps WAL until the disk fills.",
+                    visualization: Visualization::StateTimeline,
+                    unit: "none",
+                    queries: vec![Query { expr: slot(&catalog::REPLICATION_SLOT_ACTIVE), legend: SLOT_LEGEND }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: vec![(0.0, "INACTIVE", "red"), (1.0, "ACTIVE", "green")],
+                },
+                Panel {
+                    id: PanelId::SLOT_ORPHANED,
+                    title: "Orphaned slots",
+                    description: "Logical slots no Debezium connector of any configured Connect cluster claims. Unreliable while a Connect source is down.",
+                    visualization: Visualization::StateTimeline,
+                    unit: "none",
+                    queries: vec![Query {
+                        expr: Selector::of(&catalog::REPLICATION_SLOT_ORPHANED).to_string(),
+                        legend: "{{db}} / {{slot}}",
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: vec![(0.0, "claimed", "green"), (1.0, "ORPHANED", "red")],
+                },
+            ],
+        },
+        Row {
+            id: PanelId(400),
+            title: "Outbox",
+            panels: vec![
+                Panel {
+                    id: PanelId::OUTBOX_ROWS,
+                    title: "Outbox rows",
+                    description: "Rows in each outbox table, counted up to count_cap. With delete-after-insert it stays 0; with keep-and-purge it shows whether the purge keeps up.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "short",
+                    queries: vec![Query {
+                        expr: Selector::of(&catalog::OUTBOX_TABLE_ROWS).to_string(),
+                        legend: "{{db}} / {{table}}",
+                    }],
+                    width: 12,
+                    thresholds: Vec::new(),
+                    value_texts: Vec::new(),
+                },
+                Panel {
+                    id: PanelId::OUTBOX_OLDEST_AGE,
+                    title: "Oldest outbox event age",
+                    description: "Now minus the oldest row's timestamp. The red line is OutboxOldestEventTooOld's threshold.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "s",
+                    queries: vec![Query {
+                        expr: Selector::of(&catalog::OUTBOX_OLDEST_EVENT_AGE_SECONDS).to_string(),
+                        legend: "{{db}} / {{table}}",
+                    }],
+                    width: 12,
+                    thresholds: vec![("green", 0.0), ("red", settings.outbox_oldest_event_age.as_secs_f64())],
+                    value_texts: Vec::new(),
                 },
             ],
         },
@@ -331,6 +492,10 @@ fn panel_json(panel: &Panel, x: u32, y: u32, height: u32) -> Value {
     let mut defaults = json!({ "unit": panel.unit });
     if !steps.is_empty() {
         defaults["thresholds"] = json!({ "mode": "absolute", "steps": steps });
+        if panel.visualization == Visualization::TimeSeries {
+            // Draw the alert threshold as a line on the graph.
+            defaults["custom"] = json!({ "thresholdsStyle": { "mode": "line" } });
+        }
     }
     if !panel.value_texts.is_empty() {
         let options: serde_json::Map<String, Value> = panel
@@ -398,7 +563,7 @@ pub fn dashboard(settings: &Settings, alerts: &[Alert]) -> Value {
     json!({
         "uid": UID,
         "title": TITLE,
-        "description": "Debezium CDC pipelines: Kafka Connect connector and task states and the exporter's own health. Generated by `debezium-exporter generate`; do not edit.",
+        "description": "Debezium CDC pipelines: Kafka Connect connector and task states, PostgreSQL replication slots, outbox backlog and the exporter's own health. Generated by `debezium-exporter generate`; do not edit.",
         "tags": ["debezium", "cdc", "kafka-connect"],
         "editable": true,
         "graphTooltip": 1,

@@ -212,6 +212,21 @@ mod tests {
     }
 
     #[test]
+    fn every_example_names_each_series_once() {
+        for alert in rules::alerts(&Settings::default()) {
+            let example = &alert.example;
+            let sets =
+                [&example.firing, &example.healthy].into_iter().chain(example.variants.iter().map(|v| &v.series));
+            for series in sets {
+                let mut seen = HashSet::new();
+                for each in series {
+                    assert!(seen.insert(each.selector.to_string()), "{}: {} repeats", alert.name, each.selector);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_label_the_expression_drops_is_refused() {
         let mut alert = rules::alerts(&Settings::default()).remove(0);
         alert.example.labels.retain(|(label, _)| *label != "connector");
@@ -252,6 +267,23 @@ mod tests {
         }
         for alert in &alerts {
             assert!(ids.contains(&alert.panel), "{}'s panel {} is not on the dashboard", alert.name, alert.panel.0);
+        }
+    }
+
+    #[test]
+    fn threshold_lines_follow_the_alerts_settings() {
+        let settings = Settings {
+            slot_lag_threshold_bytes: 5 << 30,
+            outbox_oldest_event_age: std::time::Duration::from_secs(7_200),
+            ..Settings::default()
+        };
+        let alerts = rules::alerts(&settings);
+        let panels: Vec<_> = dashboard::rows(&settings, &alerts).into_iter().flat_map(|row| row.panels).collect();
+        for (alert, threshold) in [("ReplicationSlotLagHigh", 5_368_709_120.0), ("OutboxOldestEventTooOld", 7_200.0)] {
+            let alert = alerts.iter().find(|each| each.name == alert).unwrap();
+            assert!(alert.expr.contains(&format!("> {threshold}")), "{}: {}", alert.name, alert.expr);
+            let panel = panels.iter().find(|panel| panel.id == alert.panel).unwrap();
+            assert_eq!(panel.thresholds.last().map(|(_, value)| *value), Some(threshold), "{}", panel.title);
         }
     }
 

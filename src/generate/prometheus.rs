@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::promql::duration;
-use super::rules::{Alert, Group, SERIES_MINUTES, Series};
+use super::rules::{Alert, Group, SERIES_MINUTES, Series, healthy_checked_at};
 use super::{GenerateError, Lang, Options};
 
 /// The rule file's name; the test file and the PrometheusRule refer to it.
@@ -163,26 +163,46 @@ struct ExpSample {
 }
 
 /// Renders `{{ $labels.x }}` the way Prometheus will for the example's labels. Anything else
-/// between braces is refused, so the expected text is exact.
+/// between braces is refused, so the expected text is exact, and so is a label the example
+/// does not carry: an annotation must not print what the expression aggregates away.
 pub fn render_template(template: &str, alert: &Alert) -> Result<String, GenerateError> {
+    render(template, alert.name, &alert.example.labels, Missing::Refuse)
+}
+
+/// What to do with a `$labels.x` the labels lack.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Missing {
+    Refuse,
+    /// Print nothing, as Prometheus does (for a variant that knowingly keeps fewer labels).
+    Empty,
+}
+
+fn render(
+    template: &str,
+    alert: &str,
+    labels: &[(&'static str, String)],
+    missing: Missing,
+) -> Result<String, GenerateError> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let end = rest[start..]
             .find("}}")
-            .ok_or_else(|| GenerateError::Definition(format!("{}: unclosed `{{{{` in {template:?}", alert.name)))?;
+            .ok_or_else(|| GenerateError::Definition(format!("{alert}: unclosed `{{{{` in {template:?}")))?;
         let inner = rest[start + 2..start + end].trim();
         let label = inner.strip_prefix("$labels.").ok_or_else(|| {
-            GenerateError::Definition(format!("{}: only {{{{ $labels.x }}}} is supported, not {inner:?}", alert.name))
+            GenerateError::Definition(format!("{alert}: only {{{{ $labels.x }}}} is supported, not {inner:?}"))
         })?;
-        let value = alert.example.label(label).ok_or_else(|| {
-            GenerateError::Definition(format!(
-                "{}: an annotation prints $labels.{label}, which the expression does not keep",
-                alert.name
-            ))
-        })?;
-        out.push_str(value);
+        match labels.iter().find(|(name, _)| *name == label) {
+            Some((_, value)) => out.push_str(value),
+            None if missing == Missing::Empty => {}
+            None => {
+                return Err(GenerateError::Definition(format!(
+                    "{alert}: an annotation prints $labels.{label}, which the expression does not keep"
+                )));
+            }
+        }
         rest = &rest[start + end + 2..];
     }
     out.push_str(rest);
@@ -203,7 +223,8 @@ fn minutes(value: Duration) -> String {
 pub fn test_file(groups: &[Group], options: &Options) -> Result<String, GenerateError> {
     let mut tests = Vec::new();
     for alert in groups.iter().flat_map(|group| &group.alerts) {
-        if alert.for_ < STEP || alert.for_ + STEP * 5 > STEP * SERIES_MINUTES || alert.for_.as_secs() % 60 != 0 {
+        let quiet_until = healthy_checked_at(alert.example.holds_from, alert.for_);
+        if alert.for_ < STEP || quiet_until > STEP * SERIES_MINUTES || alert.for_.as_secs() % 60 != 0 {
             return Err(GenerateError::Definition(format!(
                 "{}: `for` must be whole minutes between 1m and {}m, not {}",
                 alert.name,
@@ -212,49 +233,72 @@ pub fn test_file(groups: &[Group], options: &Options) -> Result<String, Generate
             )));
         }
         let rendered = annotations(alert, options);
-        let mut exp_labels: BTreeMap<&'static str, String> =
-            alert.example.labels.iter().map(|(label, value)| (*label, value.clone())).collect();
-        exp_labels.insert("severity", alert.severity.as_str().to_owned());
-        let exp_annotations = BTreeMap::from([
-            ("summary", render_template(&rendered.summary, alert)?),
-            ("description", render_template(&rendered.description, alert)?),
-            ("runbook_url", render_template(&rendered.runbook_url, alert)?),
-            ("dashboard_url", render_template(&rendered.dashboard_url, alert)?),
-        ]);
+        let expected = |labels: &[(&'static str, String)], missing| -> Result<ExpAlert, GenerateError> {
+            let mut exp_labels: BTreeMap<&'static str, String> =
+                labels.iter().map(|(label, value)| (*label, value.clone())).collect();
+            exp_labels.insert("severity", alert.severity.as_str().to_owned());
+            let text = |template: &str| render(template, alert.name, labels, missing);
+            let exp_annotations = BTreeMap::from([
+                ("summary", text(&rendered.summary)?),
+                ("description", text(&rendered.description)?),
+                ("runbook_url", text(&rendered.runbook_url)?),
+                ("dashboard_url", text(&rendered.dashboard_url)?),
+            ]);
+            Ok(ExpAlert { exp_labels, exp_annotations })
+        };
         let at = |time: Duration, expected: Vec<ExpAlert>| {
             vec![AlertTest { eval_time: minutes(time), alertname: alert.name, exp_alerts: expected }]
         };
-        let implied = alert
-            .example
+        let case = |name: String, series: &[Series], checks: Vec<AlertTest>, exprs: Vec<ExprTest>| TestCase {
+            name,
+            interval: minutes(STEP),
+            input_series: input(series),
+            alert_rule_test: checks,
+            promql_expr_test: exprs,
+        };
+        let example = &alert.example;
+        let fires_at = example.holds_from + alert.for_;
+        let implied = example
             .implies
             .iter()
             .map(|implied| ExprTest {
                 expr: implied.expr.clone(),
-                eval_time: minutes(alert.for_),
+                eval_time: minutes(fires_at),
                 exp_samples: vec![ExpSample { labels: implied.sample.to_string(), value: implied.value }],
             })
             .collect();
-        tests.push(TestCase {
-            name: format!("{} fires once its condition has held for {}", alert.name, duration(alert.for_)),
-            interval: minutes(STEP),
-            input_series: input(&alert.example.firing),
-            alert_rule_test: at(alert.for_, vec![ExpAlert { exp_labels, exp_annotations }]),
-            promql_expr_test: implied,
-        });
-        tests.push(TestCase {
-            name: format!("{} is still pending one step before {}", alert.name, duration(alert.for_)),
-            interval: minutes(STEP),
-            input_series: input(&alert.example.firing),
-            alert_rule_test: at(alert.for_ - STEP, Vec::new()),
-            promql_expr_test: Vec::new(),
-        });
-        tests.push(TestCase {
-            name: format!("{} does not fire on the healthy side of its threshold", alert.name),
-            interval: minutes(STEP),
-            input_series: input(&alert.example.healthy),
-            alert_rule_test: at(alert.for_ + STEP * 5, Vec::new()),
-            promql_expr_test: Vec::new(),
-        });
+        tests.push(case(
+            format!("{} fires once its condition has held for {}", alert.name, duration(alert.for_)),
+            &example.firing,
+            at(fires_at, vec![expected(&example.labels, Missing::Refuse)?]),
+            implied,
+        ));
+        tests.push(case(
+            format!("{} is still pending one step before {}", alert.name, duration(alert.for_)),
+            &example.firing,
+            at(fires_at - STEP, Vec::new()),
+            Vec::new(),
+        ));
+        tests.push(case(
+            format!("{} does not fire on the healthy side of its threshold", alert.name),
+            &example.healthy,
+            at(quiet_until, Vec::new()),
+            Vec::new(),
+        ));
+        for variant in &example.variants {
+            let checks = match variant.fires {
+                Some(holds_from) => {
+                    let labels = variant.labels.as_ref().unwrap_or(&example.labels);
+                    let fires_at = holds_from + alert.for_;
+                    let mut checks = at(fires_at - STEP, Vec::new());
+                    checks.extend(at(fires_at, vec![expected(labels, Missing::Empty)?]));
+                    checks
+                }
+                None => at(quiet_until, Vec::new()),
+            };
+            let verb = if variant.fires.is_some() { "fires" } else { "does not fire" };
+            tests.push(case(format!("{} {verb}: {}", alert.name, variant.what), &variant.series, checks, Vec::new()));
+        }
     }
     super::yaml(&TestFile { rule_files: vec![RULES_FILE], evaluation_interval: minutes(STEP), tests })
 }

@@ -10,28 +10,51 @@ const SEED: &str = include_str!("runbook/seed.md");
 /// A step of the seed runbook an alert can send people to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Anchor {
+    /// Scenario 1's symptoms, among them events piling up in the outbox.
+    S1Symptoms,
     S1Logs,
     S1Restart,
     S1Reset,
+    S1ReplicationSlot,
+    S1Recreate,
 }
 
 impl Anchor {
-    pub const ALL: [Anchor; 3] = [Anchor::S1Logs, Anchor::S1Restart, Anchor::S1Reset];
+    pub const ALL: [Anchor; 6] = [
+        Anchor::S1Symptoms,
+        Anchor::S1Logs,
+        Anchor::S1Restart,
+        Anchor::S1Reset,
+        Anchor::S1ReplicationSlot,
+        Anchor::S1Recreate,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
+            Anchor::S1Symptoms => "scenario-1-connector-failed",
             Anchor::S1Logs => "s1-step-1-logs",
             Anchor::S1Restart => "s1-step-2-restart",
             Anchor::S1Reset => "s1-step-3-reset",
+            Anchor::S1ReplicationSlot => "s1-step-3c-replication-slot",
+            Anchor::S1Recreate => "s1-step-3d-recreate",
         }
     }
 
     fn title(self) -> &'static str {
         match self {
+            Anchor::S1Symptoms => {
+                "시나리오 1: 장애 현상 (Outbox 테이블에 이벤트가 쌓임) / Scenario 1: symptoms (events pile up in the outbox)"
+            }
             Anchor::S1Logs => "시나리오 1, 1단계: 커넥터 로그 확인 / Scenario 1, step 1: read the connector's log",
             Anchor::S1Restart => "시나리오 1, 2단계: 커넥터 재시작 / Scenario 1, step 2: restart the connector",
             Anchor::S1Reset => {
                 "시나리오 1, 3단계: 토픽 및 오프셋 초기화 / Scenario 1, step 3: reset topics and offsets"
+            }
+            Anchor::S1ReplicationSlot => {
+                "시나리오 1, 3-c단계: 복제 슬롯 재설정 / Scenario 1, step 3c: reset the replication slot"
+            }
+            Anchor::S1Recreate => {
+                "시나리오 1, 3-d단계: 커넥터 재등록 / Scenario 1, step 3d: register the connector again"
             }
         }
     }
@@ -63,6 +86,27 @@ pub fn render(alerts: &[Alert], dashboard_url: impl Fn(&Alert) -> String) -> Str
         }
     }
     text
+}
+
+/// The alerts with their defaults as a Markdown table for the README: each links to its
+/// section of docs/runbook.md and to the seed runbook's steps it sends people to.
+pub fn markdown_table(alerts: &[Alert]) -> String {
+    let link = |id: &str| format!("[{id}](docs/runbook.md#{id})");
+    let mut table = String::from(
+        "| alert | severity | for | muted by a failed connector | runbook | steps |\n|---|---|---|---|---|---|\n",
+    );
+    for alert in alerts {
+        table.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} |\n",
+            alert.name,
+            alert.severity.as_str(),
+            duration(alert.for_),
+            if alert.muted_by_failed_connector { "yes" } else { "no" },
+            link(&alert.anchor()),
+            alert.steps.iter().map(|step| link(step.id())).collect::<Vec<_>>().join(", "),
+        ));
+    }
+    table
 }
 
 #[cfg(test)]
