@@ -54,13 +54,13 @@ struct Server {
 }
 
 impl Server {
-    fn spawn(program: &str, args: &[String], log: PathBuf) -> Self {
+    fn spawn(program: &Path, args: &[String], log: PathBuf) -> Self {
         let child = Command::new(program)
             .args(args)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
-            .unwrap_or_else(|error| panic!("{program} starts (Debian package installed?): {error}"));
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", program.display()));
         Server { child, log }
     }
 
@@ -93,7 +93,7 @@ impl Alerting {
         let dir = tempfile::tempdir().unwrap();
         let (prometheus_port, alertmanager_port) = (free_port(), free_port());
         let alertmanager_server = Server::spawn(
-            "prometheus-alertmanager",
+            &tool("ALERTMANAGER", &["prometheus-alertmanager", "alertmanager"], "prometheus-alertmanager"),
             &[
                 format!("--config.file={ALERTMANAGER_CONFIG}"),
                 format!("--storage.path={}", mkdir(dir.path(), "alertmanager").display()),
@@ -105,7 +105,7 @@ impl Alerting {
         let config = dir.path().join("prometheus.yml");
         std::fs::write(&config, prometheus_config(exporter, alertmanager_port)).unwrap();
         let prometheus_server = Server::spawn(
-            "prometheus",
+            &tool("PROMETHEUS", &["prometheus"], "prometheus"),
             &[
                 format!("--config.file={}", config.display()),
                 format!("--storage.tsdb.path={}", mkdir(dir.path(), "prometheus").display()),
@@ -239,6 +239,18 @@ impl Alerting {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
+}
+
+/// A server binary from the PATH (or the env variable naming it); panics with what to install.
+fn tool(variable: &str, names: &[&str], package: &str) -> PathBuf {
+    if let Ok(path) = std::env::var(variable) {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| panic!("{names:?} not found on PATH (apt-get install {package}, or set {variable})"))
 }
 
 fn mkdir(parent: &Path, name: &str) -> PathBuf {
