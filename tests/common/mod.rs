@@ -4,6 +4,8 @@
 //! defaults, so the tests also run from a shell where the stack is already up.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod alerting;
+
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
