@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Poll the configured sources and serve /metrics (the default).
-    Serve(ServeFlags),
+    Serve(Box<ServeFlags>),
     /// Print every metric the exporter can emit, as a Markdown table.
     Metrics,
 }

@@ -20,6 +20,7 @@ pub fn collect(store: &Store) -> Samples {
 
     let mut facts =
         Facts { connect_configured: states.iter().any(|(source, ..)| *source == "connect"), ..Facts::default() };
+    facts.jmx.bridges_configured = states.iter().filter(|(source, ..)| crate::sources::jmx::is_bridge(source)).count();
     for (_, name, state) in &states {
         if let Some(observation) = &state.observation {
             observation.share(name, &mut facts);

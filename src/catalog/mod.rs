@@ -6,9 +6,11 @@
 
 mod connect;
 mod exporter;
+mod jmx;
 
 pub use connect::*;
 pub use exporter::*;
+pub use jmx::*;
 
 /// How Prometheus should treat a metric's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +41,7 @@ pub struct Metric {
 
 /// Every metric, in the order they are rendered and documented.
 pub fn all() -> impl Iterator<Item = &'static Metric> {
-    exporter::ALL.iter().chain(connect::ALL.iter()).copied()
+    exporter::ALL.iter().chain(connect::ALL.iter()).chain(jmx::ALL.iter()).copied()
 }
 
 /// Looks a metric up by name; the generator uses it to refuse names nobody emits.
