@@ -66,6 +66,14 @@ pub struct ServeFlags {
     /// The cluster label is NAME, or the bootstrap list. Topics and groups need the file.
     #[arg(long = "kafka.brokers", value_name = "[NAME=]HOST:PORT,...")]
     pub kafka_brokers: Vec<String>,
+    /// A Jolokia agent on a Connect worker, as URL or NAME=URL (repeatable; one per worker),
+    /// e.g. http://connect-1:8778/jolokia. The target label is NAME, or the URL's host:port.
+    #[arg(long = "jolokia.url", value_name = "[NAME=]URL")]
+    pub jolokia_url: Vec<String>,
+    /// A jmx_exporter endpoint on a Connect worker, as URL or NAME=URL (repeatable; one per
+    /// worker), e.g. http://connect-1:9404/metrics.
+    #[arg(long = "jmx-exporter.url", value_name = "[NAME=]URL")]
+    pub jmx_exporter_url: Vec<String>,
     /// Address to serve /metrics on.
     #[arg(long = "web.listen-address", value_name = "ADDR")]
     pub listen_address: Option<String>,
@@ -193,11 +201,19 @@ pub struct SourcesConfig {
     pub connect: Vec<ConnectConfig>,
     pub postgres: Vec<PostgresConfig>,
     pub kafka: Vec<KafkaConfig>,
+    /// Jolokia agents, one per Connect worker.
+    pub jolokia: Vec<JmxBridgeConfig>,
+    /// jmx_exporter endpoints, one per Connect worker.
+    pub jmx_exporter: Vec<JmxBridgeConfig>,
 }
 
 impl SourcesConfig {
     pub fn is_empty(&self) -> bool {
-        self.connect.is_empty() && self.postgres.is_empty() && self.kafka.is_empty()
+        self.connect.is_empty()
+            && self.postgres.is_empty()
+            && self.kafka.is_empty()
+            && self.jolokia.is_empty()
+            && self.jmx_exporter.is_empty()
     }
 }
 
@@ -384,6 +400,47 @@ impl TryFrom<RawSasl> for SaslConfig {
     }
 }
 
+/// One JMX-over-HTTP bridge (Jolokia or jmx_exporter) on one Connect worker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JmxBridgeConfig {
+    /// The `target` label; defaults to the URL's host:port.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The bridge's endpoint: Jolokia's base URL (…/jolokia) or jmx_exporter's …/metrics.
+    pub url: HttpUrl,
+    /// The `sources.connect[].name` of the worker's Connect cluster. Gives the `cluster` label
+    /// and restricts the join of Debezium's `server` to that cluster's connectors; without it
+    /// the join looks in every configured cluster.
+    #[serde(default)]
+    pub connect_cluster: Option<String>,
+    #[serde(default)]
+    pub basic_auth: Option<BasicAuth>,
+    #[serde(default)]
+    pub tls: TlsConfig,
+    /// Overrides `poll.timeout` for this bridge.
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+}
+
+impl JmxBridgeConfig {
+    pub fn target(&self) -> String {
+        self.name.clone().unwrap_or_else(|| host_port(&self.url.0))
+    }
+
+    fn from_flag(name: Option<String>, url: HttpUrl) -> Self {
+        JmxBridgeConfig { name, url, connect_cluster: None, basic_auth: None, tls: TlsConfig::default(), timeout: None }
+    }
+}
+
+/// Splits a `[NAME=]URL` flag value; a `=` inside the URL (a query) is not a name.
+fn split_named(spec: &str) -> (Option<String>, &str) {
+    match spec.split_once('=') {
+        Some((name, url)) if !name.contains(':') && !name.contains('/') => (Some(name.to_owned()), url),
+        _ => (None, spec),
+    }
+}
+
 /// An http or https URL without credentials in it (they would end up in logs and labels).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl(pub Url);
@@ -515,10 +572,7 @@ impl Config {
 
     fn apply(&mut self, flags: &ServeFlags) -> Result<(), ConfigError> {
         for (index, spec) in flags.connect_url.iter().enumerate() {
-            let (name, url) = match spec.split_once('=') {
-                Some((name, url)) if !name.contains(':') && !name.contains('/') => (Some(name.to_owned()), url),
-                _ => (None, spec.as_str()),
-            };
+            let (name, url) = split_named(spec);
             let url = HttpUrl::try_from(url.to_owned())
                 .map_err(|error| ConfigError(format!("--connect.url[{index}]: {error}")))?;
             self.sources.connect.push(ConnectConfig {
@@ -546,6 +600,17 @@ impl Config {
                 topics: Vec::new(),
                 consumer_groups: Vec::new(),
             });
+        }
+        for (flag, specs, bridges) in [
+            ("--jolokia.url", &flags.jolokia_url, &mut self.sources.jolokia),
+            ("--jmx-exporter.url", &flags.jmx_exporter_url, &mut self.sources.jmx_exporter),
+        ] {
+            for (index, spec) in specs.iter().enumerate() {
+                let (name, url) = split_named(spec);
+                let url = HttpUrl::try_from(url.to_owned())
+                    .map_err(|error| ConfigError(format!("{flag}[{index}]: {error}")))?;
+                bridges.push(JmxBridgeConfig::from_flag(name, url));
+            }
         }
         if let Some(address) = &flags.listen_address {
             self.web.listen_address = address.clone();
@@ -600,6 +665,24 @@ impl Config {
                     "sources.kafka[{index}].name: cluster `{}` is configured twice; give each a distinct name",
                     kafka.cluster()
                 )));
+            }
+        }
+        for (key, bridges) in [("jolokia", &self.sources.jolokia), ("jmx_exporter", &self.sources.jmx_exporter)] {
+            let mut targets = std::collections::HashSet::new();
+            for (index, bridge) in bridges.iter().enumerate() {
+                if !targets.insert(bridge.target()) {
+                    return Err(ConfigError(format!(
+                        "sources.{key}[{index}].name: target `{}` is configured twice; give each a distinct name",
+                        bridge.target()
+                    )));
+                }
+                if let Some(cluster) = &bridge.connect_cluster
+                    && !self.sources.connect.iter().any(|connect| &connect.cluster() == cluster)
+                {
+                    return Err(ConfigError(format!(
+                        "sources.{key}[{index}].connect_cluster: no sources.connect entry is named `{cluster}`"
+                    )));
+                }
             }
         }
         Ok(())
@@ -708,6 +791,9 @@ mod tests {
         assert_eq!(config.sources.connect.len(), 1);
         assert_eq!(config.sources.connect[0].cluster(), "connect-1");
         assert_eq!(config.generate, crate::generate::Settings::default());
+        assert_eq!(config.sources.jolokia.len(), 1);
+        assert_eq!(config.sources.jolokia[0].connect_cluster.as_deref(), Some("connect-1"));
+        assert_eq!(config.sources.jmx_exporter[0].target(), "connect-2-jmx");
         let kafka = &config.sources.kafka[0];
         assert_eq!(kafka.cluster(), "kafka-1");
         assert_eq!(kafka.internal_topics, default_internal_topics());
@@ -852,6 +938,26 @@ mod tests {
         assert_eq!(clusters, ["127.0.0.1:8083", "prod"]);
         assert_eq!(config.listen_address().unwrap().port(), 9999);
         assert_eq!(config.poll.interval, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn jmx_bridges_from_flags_and_file() {
+        let flags = ServeFlags {
+            jolokia_url: vec!["w1=http://connect-1:8778/jolokia".into(), "http://connect-2:8778/jolokia".into()],
+            jmx_exporter_url: vec!["http://connect-3:9404/metrics".into()],
+            ..ServeFlags::default()
+        };
+        let config = Config::load(&flags).unwrap();
+        let targets: Vec<String> = config.sources.jolokia.iter().map(JmxBridgeConfig::target).collect();
+        assert_eq!(targets, ["w1", "connect-2:8778"]);
+        assert_eq!(config.sources.jmx_exporter[0].target(), "connect-3:9404");
+
+        let yaml = "sources:\n  jolokia:\n    - url: http://w:8778/jolokia\n      connect_cluster: prod\n";
+        let error = Config::from_yaml(yaml).and_then(|config| config.validate()).unwrap_err().to_string();
+        assert_eq!(error, "sources.jolokia[0].connect_cluster: no sources.connect entry is named `prod`");
+        let yaml = "sources:\n  jmx_exporter:\n    - url: http://w:9404/metrics\n      cluster: prod\n";
+        let error = Config::from_yaml(yaml).unwrap_err().to_string();
+        assert!(error.starts_with("sources.jmx_exporter[0].cluster: unknown field `cluster`"), "{error}");
     }
 
     #[test]

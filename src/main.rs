@@ -30,7 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Poll the configured sources and serve /metrics (the default).
-    Serve(ServeFlags),
+    Serve(Box<ServeFlags>),
     /// Print every metric the exporter can emit, as a Markdown table.
     Metrics,
     /// Write alert rules, their promtool tests, Alertmanager config, dashboards and the runbook.

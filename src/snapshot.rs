@@ -38,6 +38,8 @@ pub struct Facts {
     pub debezium_connectors: Vec<DebeziumConnector>,
     /// Every watched Kafka topic, with its newest record's timestamp.
     pub published_topics: Vec<PublishedTopic>,
+    /// What the JMX bridges (Jolokia, jmx_exporter) saw of Debezium's streaming MBeans.
+    pub jmx: JmxFacts,
 }
 
 /// A watched Kafka topic and the timestamp of the newest record on it, so that a database
@@ -48,6 +50,48 @@ pub struct PublishedTopic {
     pub topic: String,
     /// `None` while the topic holds no record (or its newest one could not be read this poll).
     pub newest_record: Option<SystemTime>,
+}
+
+impl Facts {
+    /// The Debezium connector whose `topic.prefix` is this MBean `server`, in `cluster` if given.
+    pub fn connector_for_server(&self, cluster: Option<&str>, server: &str) -> Option<&DebeziumConnector> {
+        self.debezium_connectors
+            .iter()
+            .find(|known| known.topic_prefix == server && cluster.is_none_or(|cluster| known.cluster == cluster))
+    }
+}
+
+/// The JMX bridges' share of the facts: enough to tell "RUNNING but not streaming".
+#[derive(Debug, Default)]
+pub struct JmxFacts {
+    /// JMX bridge targets configured, and those whose last poll succeeded. A streaming MBean
+    /// missing from a bridge that is down proves nothing, so the join needs both equal.
+    pub bridges_configured: usize,
+    pub bridges_up: usize,
+    pub streaming: Vec<StreamingBean>,
+}
+
+impl JmxFacts {
+    /// Every configured bridge answered: an absent MBean really is absent.
+    pub fn complete(&self) -> bool {
+        self.bridges_configured > 0 && self.bridges_up == self.bridges_configured
+    }
+
+    /// Whether some bridge shows `server`'s streaming MBean connected, for a connector of `cluster`.
+    pub fn streaming(&self, cluster: &str, server: &str) -> bool {
+        self.streaming.iter().any(|bean| {
+            bean.server == server && bean.connected && bean.cluster.as_deref().is_none_or(|own| own == cluster)
+        })
+    }
+}
+
+/// A Debezium streaming MBean as one bridge saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamingBean {
+    /// The Connect cluster the bridge was configured for (`connect_cluster`), if any.
+    pub cluster: Option<String>,
+    pub server: String,
+    pub connected: bool,
 }
 
 /// A Debezium connector as the Connect REST API describes it.
@@ -177,6 +221,8 @@ impl Store {
             connect_configured: self.targets.iter().any(|target| target.source == "connect"),
             ..Facts::default()
         };
+        facts.jmx.bridges_configured =
+            self.targets.iter().filter(|target| crate::sources::jmx::is_bridge(target.source)).count();
         for target in &self.targets {
             if let Some(observation) = target.state().observation {
                 observation.share(&target.name, &mut facts);

@@ -6,11 +6,13 @@
 
 mod connect;
 mod exporter;
+mod jmx;
 mod kafka;
 mod postgres;
 
 pub use connect::*;
 pub use exporter::*;
+pub use jmx::*;
 pub use kafka::*;
 pub use postgres::*;
 
@@ -49,7 +51,13 @@ pub struct Metric {
 
 /// Every metric, in the order they are rendered and documented.
 pub fn all() -> impl Iterator<Item = &'static Metric> {
-    exporter::ALL.iter().chain(connect::ALL.iter()).chain(postgres::ALL.iter()).chain(kafka::ALL.iter()).copied()
+    exporter::ALL
+        .iter()
+        .chain(connect::ALL.iter())
+        .chain(jmx::ALL.iter())
+        .chain(postgres::ALL.iter())
+        .chain(kafka::ALL.iter())
+        .copied()
 }
 
 /// Looks a metric up by name; the generator uses it to refuse names nobody emits.

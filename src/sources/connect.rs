@@ -259,7 +259,7 @@ impl Observation for ClusterState {
         }
     }
 
-    fn render(&self, cluster: &str, _facts: &Facts, out: &mut Samples) {
+    fn render(&self, cluster: &str, facts: &Facts, out: &mut Samples) {
         let tasks = || self.connectors.iter().flat_map(|connector| &connector.tasks);
         for state in State::ALL {
             let connectors = self.connectors.iter().filter(|connector| connector.state == Some(state)).count();
@@ -299,6 +299,11 @@ impl Observation for ClusterState {
                     [cluster, name, &debezium.database, &debezium.slot, &debezium.topic_prefix, &debezium.plugin],
                     1.0,
                 );
+                // Connect may say RUNNING while Debezium retries with its MBeans unregistered.
+                if facts.jmx.complete() {
+                    let streaming = facts.jmx.streaming(cluster, &debezium.topic_prefix);
+                    out.push(&catalog::CONNECTOR_STREAMING, [cluster, name], indicator(streaming));
+                }
             }
         }
     }

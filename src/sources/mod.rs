@@ -2,6 +2,9 @@
 //! `Source` that does the I/O.
 
 pub mod connect;
+pub mod jmx;
+pub mod jmx_exporter;
+pub mod jolokia;
 pub mod kafka;
 pub mod postgres;
 
@@ -36,6 +39,18 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
         let source = kafka::KafkaSource::new(kafka, timeout)
             .map_err(|error| anyhow::anyhow!("sources.kafka[{index}]: {error}"))?;
         sources.push(Configured { source: Arc::new(source), timeout });
+    }
+    for (index, bridge) in config.sources.jolokia.iter().enumerate() {
+        let timeout = config.timeout_for(bridge.timeout);
+        let client = HttpClient::new(timeout, bridge.basic_auth.clone(), &bridge.tls)
+            .map_err(|error| anyhow::anyhow!("sources.jolokia[{index}]: {error}"))?;
+        sources.push(Configured { source: Arc::new(jolokia::JolokiaSource::new(bridge, client)), timeout });
+    }
+    for (index, bridge) in config.sources.jmx_exporter.iter().enumerate() {
+        let timeout = config.timeout_for(bridge.timeout);
+        let client = HttpClient::new(timeout, bridge.basic_auth.clone(), &bridge.tls)
+            .map_err(|error| anyhow::anyhow!("sources.jmx_exporter[{index}]: {error}"))?;
+        sources.push(Configured { source: Arc::new(jmx_exporter::JmxExporterSource::new(bridge, client)), timeout });
     }
     Ok(sources)
 }
