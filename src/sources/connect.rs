@@ -323,7 +323,7 @@ impl Observation for ClusterState {
         lines
     }
 
-    fn findings(&self, cluster: &str, _facts: &Facts) -> Vec<Finding> {
+    fn findings(&self, cluster: &str, facts: &Facts) -> Vec<Finding> {
         let mut findings = Vec::new();
         for connector in &self.connectors {
             let name = &connector.name;
@@ -360,6 +360,29 @@ impl Observation for ClusterState {
                         ],
                     },
                 }),
+                Some(State::Running) => {
+                    // Connect says RUNNING, but Debezium is not streaming (e.g. PostgreSQL went
+                    // away: the task retries forever with its MBeans unregistered).
+                    let stuck = connector.debezium.as_ref().is_some_and(|debezium| {
+                        facts.jmx.complete() && !facts.jmx.streaming(cluster, &debezium.topic_prefix)
+                    });
+                    let task_failed = connector.tasks.iter().any(|task| task.state == Some(State::Failed));
+                    if stuck && !task_failed {
+                        findings.push(Finding {
+                            severity: Urgency::Critical,
+                            subject: subject.clone(),
+                            problem: "Connect reports RUNNING but Debezium is not streaming: no connected streaming \
+                                      MBean on any JMX bridge"
+                                .to_owned(),
+                            runbook: Anchor::S1Logs.id(),
+                            actions: vec![
+                                log.clone(),
+                                "Check that the database is reachable from the worker and that the slot is active"
+                                    .to_owned(),
+                            ],
+                        });
+                    }
+                }
                 _ => {}
             }
             for task in connector.tasks.iter().filter(|task| task.state == Some(State::Failed)) {
@@ -612,6 +635,25 @@ mod tests {
         assert_eq!(paused.len(), 1);
         assert_eq!(paused[0].severity, Urgency::Warning);
         assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
+    }
+
+    #[test]
+    fn running_but_not_streaming_is_reported_as_stuck() {
+        let state = cluster("expand-running.json");
+        let mut facts = Facts::default();
+        facts.jmx.bridges_configured = 1;
+        facts.jmx.bridges_up = 1;
+        facts.jmx.streaming.push(crate::snapshot::StreamingBean {
+            cluster: None,
+            server: "inventory".into(),
+            connected: true,
+        });
+        let findings = state.findings("dc1", &facts);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].subject, "connect dc1 / connector billing");
+        assert!(findings[0].problem.contains("not streaming"));
+        facts.jmx.bridges_up = 0;
+        assert!(state.findings("dc1", &facts).is_empty(), "a bridge that is down proves nothing");
     }
 
     #[test]
