@@ -119,7 +119,7 @@ mod tests {
             class: "io.debezium.connector.postgresql.PostgresConnector".to_owned(),
             state: Some(state),
             worker_id: "127.0.0.1:8083".to_owned(),
-            trace_head: None,
+            trace: None,
             tasks: task_states
                 .iter()
                 .enumerate()
@@ -127,7 +127,7 @@ mod tests {
                     id: id as u32,
                     state: Some(*state),
                     worker_id: "127.0.0.1:8083".to_owned(),
-                    trace_head: None,
+                    trace: None,
                 })
                 .collect(),
             debezium: Some(DebeziumConfig {

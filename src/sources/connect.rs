@@ -73,8 +73,8 @@ pub struct Connector {
     pub class: String,
     pub state: Option<State>,
     pub worker_id: String,
-    /// First line of the trace of a FAILED connector; never a label.
-    pub trace_head: Option<String>,
+    /// What the trace of a FAILED connector says; never a label.
+    pub trace: Option<Trace>,
     pub tasks: Vec<Task>,
     pub debezium: Option<DebeziumConfig>,
 }
@@ -84,7 +84,24 @@ pub struct Task {
     pub id: u32,
     pub state: Option<State>,
     pub worker_id: String,
-    pub trace_head: Option<String>,
+    pub trace: Option<Trace>,
+}
+
+/// The two lines of a Java stack trace a person needs: the first, and the innermost cause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    pub head: String,
+    /// The last `Caused by:` line, when there is one.
+    pub root_cause: Option<String>,
+}
+
+impl Trace {
+    fn parse(trace: &str) -> Option<Trace> {
+        let mut lines = trace.lines().map(str::trim).filter(|line| !line.is_empty());
+        let head = lines.next()?.to_owned();
+        let root_cause = lines.rfind(|line| line.starts_with("Caused by:")).map(str::to_owned);
+        Some(Trace { head, root_cause })
+    }
 }
 
 /// The config keys that join a Debezium connector to its database, slot and MBeans.
@@ -201,11 +218,11 @@ fn connector(name: String, info: Option<Info>, status: Option<Status>) -> Connec
         .or_else(|| status.as_ref().and_then(|status| status.kind.clone()))
         .unwrap_or_default();
     let debezium = config.and_then(|config| debezium_config(&class, config));
-    let (state, worker_id, trace_head, tasks) = match status {
+    let (state, worker_id, trace, tasks) = match status {
         Some(status) => (
             State::parse(&status.connector.state),
             status.connector.worker_id,
-            status.connector.trace.as_deref().and_then(first_line),
+            status.connector.trace.as_deref().and_then(Trace::parse),
             status
                 .tasks
                 .into_iter()
@@ -213,13 +230,13 @@ fn connector(name: String, info: Option<Info>, status: Option<Status>) -> Connec
                     id: task.id,
                     state: State::parse(&task.state),
                     worker_id: task.worker_id,
-                    trace_head: task.trace.as_deref().and_then(first_line),
+                    trace: task.trace.as_deref().and_then(Trace::parse),
                 })
                 .collect(),
         ),
         None => (None, String::new(), None, Vec::new()),
     };
-    Connector { name, kind, class, state, worker_id, trace_head, tasks, debezium }
+    Connector { name, kind, class, state, worker_id, trace, tasks, debezium }
 }
 
 fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConfig> {
@@ -237,10 +254,6 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
         topic_prefix: config.topic_prefix.clone().or_else(|| config.server_name.clone()).unwrap_or_default(),
         plugin: default(&config.plugin, "decoderbufs"),
     })
-}
-
-fn first_line(trace: &str) -> Option<String> {
-    trace.lines().map(str::trim).find(|line| !line.is_empty()).map(str::to_owned)
 }
 
 impl Observation for ClusterState {
@@ -311,12 +324,12 @@ impl Observation for ClusterState {
     fn summary(&self) -> Vec<StatusLine> {
         let mut lines = Vec::new();
         for connector in &self.connectors {
-            lines.push(status_line(connector.name.clone(), connector.state, connector.trace_head.clone()));
+            lines.push(status_line(connector.name.clone(), connector.state, connector.trace.as_ref()));
             for task in &connector.tasks {
                 lines.push(status_line(
                     format!("{}/task-{}", connector.name, task.id),
                     task.state,
-                    task.trace_head.clone(),
+                    task.trace.as_ref(),
                 ));
             }
         }
@@ -339,7 +352,7 @@ impl Observation for ClusterState {
                 Some(State::Failed) => findings.push(Finding {
                     severity: Urgency::Critical,
                     subject: subject.clone(),
-                    problem: failed("the connector is FAILED", &connector.trace_head),
+                    problem: failed("the connector is FAILED", connector.trace.as_ref()),
                     runbook: Anchor::S1Restart.id(),
                     actions: vec![log.clone(), restart.clone()],
                 }),
@@ -389,7 +402,7 @@ impl Observation for ClusterState {
                 findings.push(Finding {
                     severity: Urgency::Critical,
                     subject: format!("{subject} / task {}", task.id),
-                    problem: failed("the task is FAILED", &task.trace_head),
+                    problem: failed("the task is FAILED", task.trace.as_ref()),
                     runbook: Anchor::S1Restart.id(),
                     actions: vec![log.clone(), restart.clone()],
                 });
@@ -403,19 +416,24 @@ impl Observation for ClusterState {
     }
 }
 
-fn failed(what: &str, trace_head: &Option<String>) -> String {
-    match trace_head {
-        Some(trace) => format!("{what}: {trace}"),
+fn failed(what: &str, trace: Option<&Trace>) -> String {
+    match trace {
+        Some(Trace { head, root_cause: Some(cause) }) => format!("{what}: {head} ({cause})"),
+        Some(Trace { head, root_cause: None }) => format!("{what}: {head}"),
         None => what.to_owned(),
     }
 }
 
-fn status_line(subject: String, state: Option<State>, detail: Option<String>) -> StatusLine {
+/// A landing-page line; a failure shows its trace's first line and its root cause.
+fn status_line(subject: String, state: Option<State>, trace: Option<&Trace>) -> StatusLine {
     StatusLine {
         subject,
         state: state.map_or("unknown", State::label).to_owned(),
         healthy: matches!(state, Some(State::Running | State::Paused | State::Stopped)),
-        detail,
+        detail: trace.map(|trace| match &trace.root_cause {
+            Some(cause) => format!("{} — {cause}", trace.head),
+            None => trace.head.clone(),
+        }),
     }
 }
 
@@ -558,9 +576,10 @@ mod tests {
         let billing = find(&state, "billing");
         assert_eq!(billing.state, Some(State::Running));
         assert_eq!(billing.tasks[0].state, Some(State::Failed));
-        let trace = billing.tasks[0].trace_head.as_deref().unwrap();
-        assert!(trace.starts_with("org.apache.kafka.connect.errors.ConnectException"), "{trace}");
-        assert!(!trace.contains('\n'));
+        let trace = billing.tasks[0].trace.as_ref().unwrap();
+        assert!(trace.head.starts_with("org.apache.kafka.connect.errors.ConnectException"), "{trace:?}");
+        let cause = trace.root_cause.as_deref().unwrap();
+        assert!(cause.starts_with("Caused by:") && cause.contains("Publication autocreation is disabled"), "{cause}");
         let text = rendered(&state);
         assert!(text.contains(r#"kafka_connect_connector_failed_task_count ["dc1", "billing"] 1"#), "{text}");
         assert!(text.contains(r#"kafka_connect_worker_task_count ["dc1", "failed"] 1"#), "{text}");

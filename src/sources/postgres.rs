@@ -263,8 +263,13 @@ impl Observation for DatabaseState {
                     severity: if wal_status == "unreserved" { Urgency::Critical } else { Urgency::Warning },
                     subject,
                     problem: format!(
-                        "the slot is inactive for {:.0} s and retains {retained} of WAL (wal_status {wal_status})",
-                        slot.inactive_seconds
+                        "the slot is inactive{} and retains {retained} of WAL (wal_status {wal_status})",
+                        // Before PostgreSQL 17 only a running exporter can measure how long.
+                        if slot.inactive_seconds > 0.0 {
+                            format!(" for {:.0} s", slot.inactive_seconds)
+                        } else {
+                            String::new()
+                        }
                     ),
                     runbook: Anchor::S1Reset.id(),
                     actions: vec![
