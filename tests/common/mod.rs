@@ -68,14 +68,19 @@ impl Connect {
         Connect { url: connect_url(), client: reqwest::Client::new() }
     }
 
+    /// Creates the connector; an existing one is fine. A 409 during a rebalance is retried.
     pub async fn create(&self, config: &serde_json::Value) {
-        let response = self.client.post(format!("{}/connectors", self.url)).json(config).send().await.unwrap();
-        let status = response.status();
-        assert!(
-            status.is_success() || status.as_u16() == 409,
-            "POST /connectors: {status} {}",
-            response.text().await.unwrap()
-        );
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let response = self.client.post(format!("{}/connectors", self.url)).json(config).send().await.unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            if status.is_success() || (status.as_u16() == 409 && body.contains("already exists")) {
+                return;
+            }
+            assert!(status.as_u16() == 409 && Instant::now() < deadline, "POST /connectors: {status} {body}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     /// PUT/POST/DELETE on `/connectors/{path}`, retried while Connect is rebalancing (409).
