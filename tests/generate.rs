@@ -218,7 +218,7 @@ fn alert_json(name: &str, severity: rules::Severity, labels: &[(&str, String)]) 
 
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
-async fn a_failed_connector_mutes_its_own_pipeline_only_in_a_real_alertmanager() {
+async fn a_failed_connector_or_task_mutes_its_own_pipeline_only_in_a_real_alertmanager() {
     let binary = tool("ALERTMANAGER", &["prometheus-alertmanager", "alertmanager"], "prometheus-alertmanager");
     let fresh = generated();
     let port = free_port();
@@ -245,32 +245,64 @@ async fn a_failed_connector_mutes_its_own_pipeline_only_in_a_real_alertmanager()
     // A failed connector's slot goes inactive and lags behind: symptoms, muted. A slot at risk
     // of being lost, or lost, changes the deadline and the recovery: never muted.
     let muted = alertmanager::muted(&alerts);
-    for symptom in ["DebeziumTaskFailed", "ReplicationSlotInactive", "ReplicationSlotLagHigh"] {
+    for symptom in [
+        "DebeziumTaskFailed",
+        "DebeziumConnectorStuck",
+        "DebeziumStreamingLagHigh",
+        "DebeziumSourceDisconnected",
+        "DebeziumQueueNearlyFull",
+        "ReplicationSlotInactive",
+        "ReplicationSlotLagHigh",
+    ] {
         assert!(muted.contains(&symptom), "{symptom} is not muted by a failed connector");
     }
-    for own_problem in ["ReplicationSlotWalAtRisk", "ReplicationSlotLost"] {
+    for own_problem in ["ReplicationSlotWalAtRisk", "ReplicationSlotLost", "DebeziumFailedRecords"] {
         assert!(!muted.contains(&own_problem), "{own_problem} must not be muted by a failed connector");
     }
     let mut posted = Vec::new();
     let mut expected: BTreeMap<String, bool> = BTreeMap::new();
     let key = |alert: &Value| alert["labels"].to_string();
+    let with = |alert: &rules::Alert, changes: &[(&str, &str)]| -> Vec<(&str, String)> {
+        alert
+            .example
+            .labels
+            .iter()
+            .map(|(name, value)| {
+                let changed = changes.iter().find(|(label, _)| label == name).map(|(_, other)| (*other).to_owned());
+                (*name, changed.unwrap_or_else(|| value.clone()))
+            })
+            .collect()
+    };
     for alert in &alerts {
         let own = alert_json(alert.name, alert.severity, &alert.example.labels);
         expected.insert(key(&own), alert.muted_by_failed_connector);
         posted.push(own);
-        if alert.muted_by_failed_connector {
-            for (label, other) in [("connector", "another-connector"), ("cluster", "another-cluster")] {
-                let labels: Vec<(&str, String)> = alert
-                    .example
-                    .labels
-                    .iter()
-                    .map(|(name, value)| (*name, if *name == label { other.to_owned() } else { value.clone() }))
-                    .collect();
-                let elsewhere = alert_json(alert.name, alert.severity, &labels);
+        // The same symptoms on other pipelines, which have no failure of their own. (A failed
+        // task there would be a failure of that pipeline, so it is left out.)
+        if alert.muted_by_failed_connector && !rules::PIPELINE_FAILURES.contains(&alert.name) {
+            for change in [("connector", "another-connector"), ("cluster", "another-cluster")] {
+                let elsewhere = alert_json(alert.name, alert.severity, &with(alert, &[change]));
                 expected.insert(key(&elsewhere), false);
                 posted.push(elsewhere);
             }
         }
+    }
+    // A pipeline whose connector is RUNNING with two FAILED tasks (the usual Debezium failure):
+    // the failed tasks mute its symptoms, but neither failed task mutes the other.
+    let task_failed = alerts.iter().find(|alert| alert.name == rules::TASK_FAILED).unwrap();
+    for task in ["0", "1"] {
+        let failed = alert_json(
+            task_failed.name,
+            task_failed.severity,
+            &with(task_failed, &[("connector", "tasks-failed-connector"), ("task", task)]),
+        );
+        expected.insert(key(&failed), false);
+        posted.push(failed);
+    }
+    for alert in alerts.iter().filter(|alert| alert.muted_by_failed_connector && alert.name != rules::TASK_FAILED) {
+        let symptom = alert_json(alert.name, alert.severity, &with(alert, &[("connector", "tasks-failed-connector")]));
+        expected.insert(key(&symptom), true);
+        posted.push(symptom);
     }
     let response = client.post(format!("{base}/api/v2/alerts")).json(&posted).send().await.unwrap();
     assert!(response.status().is_success(), "POST /api/v2/alerts: {}", response.status());

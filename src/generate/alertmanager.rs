@@ -1,10 +1,11 @@
 //! alerts/alertmanager.yml: one route per severity to a placeholder receiver, and the
-//! inhibition that lets a failed connector mute the symptoms of its own pipeline only.
+//! inhibition that lets a failed connector, or a failed task of it, mute the symptoms of its
+//! own pipeline only.
 
 use serde::Serialize;
 
 use super::GenerateError;
-use super::rules::{Alert, CONNECTOR_FAILED, Severity};
+use super::rules::{Alert, PIPELINE_FAILURES, Severity};
 
 /// The labels a failed connector and the alerts it mutes must share (and both carry).
 pub const PIPELINE_LABELS: [&str; 2] = ["cluster", "connector"];
@@ -52,7 +53,7 @@ pub fn receiver(severity: Option<Severity>) -> String {
     }
 }
 
-/// The alerts a failed connector mutes.
+/// The alerts a failed connector or task mutes.
 pub fn muted(alerts: &[Alert]) -> Vec<&'static str> {
     alerts.iter().filter(|alert| alert.muted_by_failed_connector).map(|alert| alert.name).collect()
 }
@@ -77,11 +78,20 @@ pub fn config(alerts: &[Alert]) -> Result<String, GenerateError> {
             .chain(Severity::ALL.into_iter().map(Some))
             .map(|severity| Receiver { name: receiver(severity) })
             .collect(),
-        inhibit_rules: vec![InhibitRule {
-            source_matchers: vec![format!("alertname=\"{CONNECTOR_FAILED}\"")],
-            target_matchers: vec![format!("alertname=~\"{}\"", muted(alerts).join("|"))],
-            equal: PIPELINE_LABELS.to_vec(),
-        }],
+        // One rule per source, which does not list the source among its targets: two failed
+        // tasks of one connector must both notify. (Alertmanager ignores a source that also
+        // matches the targets anyway; leaving it out says so in the config itself.)
+        inhibit_rules: PIPELINE_FAILURES
+            .into_iter()
+            .map(|source| {
+                let targets: Vec<&str> = muted(alerts).into_iter().filter(|name| *name != source).collect();
+                InhibitRule {
+                    source_matchers: vec![format!("alertname=\"{source}\"")],
+                    target_matchers: vec![format!("alertname=~\"{}\"", targets.join("|"))],
+                    equal: PIPELINE_LABELS.to_vec(),
+                }
+            })
+            .collect(),
     };
     let header = "# Receivers are placeholders: add your email_configs, slack_configs, pagerduty_configs or\n\
                   # webhook_configs to each (https://prometheus.io/docs/alerting/latest/configuration/).\n";

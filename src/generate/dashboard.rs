@@ -36,6 +36,19 @@ impl PanelId {
     pub const SLOT_ORPHANED: PanelId = PanelId(35);
     pub const OUTBOX_ROWS: PanelId = PanelId(40);
     pub const OUTBOX_OLDEST_AGE: PanelId = PanelId(41);
+    pub const STREAMING_LAG: PanelId = PanelId(50);
+    pub const STREAMING_EVENTS: PanelId = PanelId(51);
+    pub const QUEUE_FREE: PanelId = PanelId(52);
+    pub const FAILED_RECORDS: PanelId = PanelId(53);
+    pub const STREAMING: PanelId = PanelId(54);
+    pub const SOURCE_CONNECTED: PanelId = PanelId(55);
+    pub const SNAPSHOT_STATE: PanelId = PanelId(60);
+    pub const SNAPSHOT_TABLES: PanelId = PanelId(61);
+    pub const SNAPSHOT_ROWS: PanelId = PanelId(62);
+    pub const INTERNAL_TOPICS: PanelId = PanelId(70);
+    pub const INTERNAL_TOPICS_COMPACTED: PanelId = PanelId(71);
+    pub const CONSUMER_GROUP_LAG: PanelId = PanelId(72);
+    pub const LAST_PUBLISHED_AGE: PanelId = PanelId(73);
     pub const SINCE_LAST_SUCCESS: PanelId = PanelId(21);
     pub const POLL_DURATION: PanelId = PanelId(22);
     pub const POLL_ERRORS: PanelId = PanelId(23);
@@ -253,6 +266,8 @@ pub fn rows(settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
                 },
             ],
         },
+        streaming_row(settings),
+        snapshot_row(),
         Row {
             id: PanelId(300),
             title: "Replication slots",
@@ -368,6 +383,7 @@ pub fn rows(settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
                 },
             ],
         },
+        kafka_row(),
         Row {
             id: PanelId(200),
             title: "Exporter source health",
@@ -452,6 +468,245 @@ pub fn rows(settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
             }],
         },
     ]
+}
+
+/// A Debezium series of the selected clusters and connectors.
+fn debezium(metric: &'static catalog::Metric) -> Selector {
+    Selector::of(metric).var("cluster").var("connector")
+}
+
+const CONNECTOR_LEGEND: &str = "{{cluster}} / {{connector}}";
+
+fn streaming_row(settings: &Settings) -> Row {
+    let lag_threshold_ms = settings.streaming_lag_threshold.as_millis() as f64;
+    Row {
+        id: PanelId(500),
+        title: "Streaming",
+        panels: vec![
+            Panel {
+                id: PanelId::STREAMING_LAG,
+                title: "Streaming lag",
+                description: "How far behind the database Debezium's last event was (the runbook's most important metric). Frozen while the source is idle. The red line is DebeziumStreamingLagHigh's threshold; DebeziumStreamingLagGrowing watches its trend.",
+                visualization: Visualization::TimeSeries,
+                unit: "ms",
+                queries: vec![Query {
+                    expr: debezium(&catalog::MILLI_SECONDS_BEHIND_SOURCE).to_string(),
+                    legend: CONNECTOR_LEGEND,
+                }],
+                width: 12,
+                thresholds: vec![("green", 0.0), ("red", lag_threshold_ms)],
+                value_texts: Vec::new(),
+            },
+            Panel {
+                id: PanelId::STREAMING_EVENTS,
+                title: "Events streamed",
+                description: "Change events Debezium streams per second.",
+                visualization: Visualization::TimeSeries,
+                unit: "ops",
+                queries: vec![Query {
+                    expr: format!(
+                        "sum by (cluster, connector) (rate({}[$__rate_interval]))",
+                        debezium(&catalog::NUMBER_OF_EVENTS_SEEN_TOTAL)
+                    ),
+                    legend: CONNECTOR_LEGEND,
+                }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: Vec::new(),
+            },
+            Panel {
+                id: PanelId::STREAMING,
+                title: "Streaming",
+                description: "Whether a JMX bridge shows each Debezium connector streaming and connected. Not streaming while Connect says RUNNING is DebeziumConnectorStuck.",
+                visualization: Visualization::StateTimeline,
+                unit: "none",
+                queries: vec![Query {
+                    expr: debezium(&catalog::CONNECTOR_STREAMING).to_string(),
+                    legend: CONNECTOR_LEGEND,
+                }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: vec![(0.0, "NOT STREAMING", "red"), (1.0, "STREAMING", "green")],
+            },
+            Panel {
+                id: PanelId::SOURCE_CONNECTED,
+                title: "Database connection",
+                description: "Debezium's streaming connection to the database. It connects once the snapshot is over.",
+                visualization: Visualization::StateTimeline,
+                unit: "none",
+                queries: vec![Query { expr: debezium(&catalog::CONNECTED).to_string(), legend: CONNECTOR_LEGEND }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: vec![(0.0, "DISCONNECTED", "red"), (1.0, "CONNECTED", "green")],
+            },
+            Panel {
+                id: PanelId::QUEUE_FREE,
+                title: "Queue free capacity",
+                description: "Free share of the queue between Debezium's streamer and Kafka Connect; near 0 Connect cannot keep up. The red line is DebeziumQueueNearlyFull's threshold.",
+                visualization: Visualization::TimeSeries,
+                unit: "percentunit",
+                queries: vec![Query {
+                    expr: format!(
+                        "{} / {}",
+                        debezium(&catalog::QUEUE_REMAINING_CAPACITY),
+                        debezium(&catalog::QUEUE_TOTAL_CAPACITY)
+                    ),
+                    legend: CONNECTOR_LEGEND,
+                }],
+                width: 12,
+                thresholds: vec![("red", 0.0), ("green", settings.queue_remaining_ratio)],
+                value_texts: Vec::new(),
+            },
+            Panel {
+                id: PanelId::FAILED_RECORDS,
+                title: "Failed records",
+                description: "Records each task failed to convert, transform or produce since it (re)started; a restart resets it to 0.",
+                visualization: Visualization::TimeSeries,
+                unit: "short",
+                queries: vec![Query {
+                    expr: debezium(&catalog::NUMBER_OF_FAILED_RECORDS).to_string(),
+                    legend: "{{cluster}} / {{connector}} #{{task}}",
+                }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: Vec::new(),
+            },
+        ],
+    }
+}
+
+/// Snapshot states as numbers for the state timeline.
+const SNAPSHOT_STATES: [(&catalog::Metric, f64, &str, &str); 3] = [
+    (&catalog::SNAPSHOT_RUNNING, 1.0, "RUNNING", "blue"),
+    (&catalog::SNAPSHOT_COMPLETED, 2.0, "COMPLETED", "green"),
+    (&catalog::SNAPSHOT_ABORTED, 3.0, "ABORTED", "red"),
+];
+
+fn snapshot_row() -> Row {
+    let states: Vec<String> =
+        SNAPSHOT_STATES.iter().map(|(metric, code, _, _)| format!("({} == 1) * {code}", debezium(metric))).collect();
+    Row {
+        id: PanelId(600),
+        title: "Snapshot",
+        panels: vec![
+            Panel {
+                id: PanelId::SNAPSHOT_STATE,
+                title: "Snapshot state",
+                description: "Whether each connector's initial or ad-hoc snapshot is running, completed or aborted (nothing: no snapshot since the task started).",
+                visualization: Visualization::StateTimeline,
+                unit: "none",
+                queries: vec![Query {
+                    expr: format!("max by (cluster, connector) ({})", states.join(" or ")),
+                    legend: CONNECTOR_LEGEND,
+                }],
+                width: 8,
+                thresholds: Vec::new(),
+                value_texts: SNAPSHOT_STATES.iter().map(|(_, code, text, color)| (*code, *text, *color)).collect(),
+            },
+            Panel {
+                id: PanelId::SNAPSHOT_TABLES,
+                title: "Snapshot tables",
+                description: "Tables the snapshot still has to copy, out of all it covers.",
+                visualization: Visualization::TimeSeries,
+                unit: "short",
+                queries: vec![
+                    Query {
+                        expr: debezium(&catalog::REMAINING_TABLE_COUNT).to_string(),
+                        legend: "{{cluster}} / {{connector}} remaining",
+                    },
+                    Query {
+                        expr: debezium(&catalog::TOTAL_TABLE_COUNT).to_string(),
+                        legend: "{{cluster}} / {{connector}} total",
+                    },
+                ],
+                width: 8,
+                thresholds: Vec::new(),
+                value_texts: Vec::new(),
+            },
+            Panel {
+                id: PanelId::SNAPSHOT_ROWS,
+                title: "Rows scanned",
+                description: "Rows the snapshot has read per table; Debezium reports progress every 10 s. Flat while the snapshot runs is DebeziumSnapshotStalled.",
+                visualization: Visualization::TimeSeries,
+                unit: "short",
+                queries: vec![Query {
+                    expr: debezium(&catalog::ROWS_SCANNED).to_string(),
+                    legend: "{{cluster}} / {{connector}} {{table}}",
+                }],
+                width: 8,
+                thresholds: Vec::new(),
+                value_texts: Vec::new(),
+            },
+        ],
+    }
+}
+
+/// Kafka's `cluster` label names the Kafka cluster, not the Connect cluster of the dashboard's
+/// variable, so these panels are not filtered by it.
+fn kafka_row() -> Row {
+    const TOPIC_LEGEND: &str = "{{cluster}} / {{topic}}";
+    Row {
+        id: PanelId(700),
+        title: "Kafka",
+        panels: vec![
+            Panel {
+                id: PanelId::INTERNAL_TOPICS,
+                title: "Connect internal topics",
+                description: "Whether Kafka Connect's config, offset and status topics exist. Without them connectors may stay RUNNING while their offset commits stall (runbook step 3b).",
+                visualization: Visualization::StateTimeline,
+                unit: "none",
+                queries: vec![Query {
+                    expr: Selector::of(&catalog::CONNECT_INTERNAL_TOPIC_PRESENT).to_string(),
+                    legend: TOPIC_LEGEND,
+                }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: vec![(0.0, "MISSING", "red"), (1.0, "present", "green")],
+            },
+            Panel {
+                id: PanelId::INTERNAL_TOPICS_COMPACTED,
+                title: "Internal topics compacted",
+                description: "Whether each internal topic's cleanup.policy includes compact; with delete, Kafka eventually drops connector configs and offsets. Some brokers report no policy at all (shown as not compacted).",
+                visualization: Visualization::StateTimeline,
+                unit: "none",
+                queries: vec![Query {
+                    expr: Selector::of(&catalog::CONNECT_INTERNAL_TOPIC_COMPACTED).to_string(),
+                    legend: TOPIC_LEGEND,
+                }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: vec![(0.0, "NOT COMPACTED", "orange"), (1.0, "compacted", "green")],
+            },
+            Panel {
+                id: PanelId::CONSUMER_GROUP_LAG,
+                title: "Consumer group lag",
+                description: "Records each watched group has not committed yet, per topic. A new module's group should fall to 0 after the snapshot (runbook scenario 2, step 3).",
+                visualization: Visualization::TimeSeries,
+                unit: "short",
+                queries: vec![Query {
+                    expr: Selector::of(&catalog::CONSUMERGROUP_LAG_SUM).to_string(),
+                    legend: "{{cluster}} / {{group}} / {{topic}}",
+                }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: Vec::new(),
+            },
+            Panel {
+                id: PanelId::LAST_PUBLISHED_AGE,
+                title: "Time since last published event",
+                description: "Now minus the timestamp of the newest record on each watched topic. Grows while nothing is published, whether the outbox is quiet or the pipeline is stuck.",
+                visualization: Visualization::TimeSeries,
+                unit: "s",
+                queries: vec![Query {
+                    expr: format!("time() - {}", Selector::of(&catalog::OUTBOX_LAST_PUBLISHED_TIMESTAMP_SECONDS)),
+                    legend: TOPIC_LEGEND,
+                }],
+                width: 12,
+                thresholds: Vec::new(),
+                value_texts: Vec::new(),
+            },
+        ],
+    }
 }
 
 fn datasource(uid: &str) -> Value {
@@ -563,7 +818,7 @@ pub fn dashboard(settings: &Settings, alerts: &[Alert]) -> Value {
     json!({
         "uid": UID,
         "title": TITLE,
-        "description": "Debezium CDC pipelines: Kafka Connect connector and task states, PostgreSQL replication slots, outbox backlog and the exporter's own health. Generated by `debezium-exporter generate`; do not edit.",
+        "description": "Debezium CDC pipelines: Kafka Connect connector and task states, Debezium streaming and snapshots, PostgreSQL replication slots, outbox backlog, Kafka internal topics and consumer groups, and the exporter's own health. Generated by `debezium-exporter generate`; do not edit.",
         "tags": ["debezium", "cdc", "kafka-connect"],
         "editable": true,
         "graphTooltip": 1,

@@ -237,16 +237,31 @@ mod tests {
     #[test]
     fn inhibition_labels_are_on_both_sides() {
         let alerts = rules::alerts(&Settings::default());
-        let source =
-            alerts.iter().find(|alert| alert.name == rules::CONNECTOR_FAILED).expect("the source alert exists");
         let targets: Vec<_> = alerts.iter().filter(|alert| alert.muted_by_failed_connector).collect();
         assert!(!targets.is_empty());
-        for alert in std::iter::once(source).chain(targets) {
-            for label in alertmanager::PIPELINE_LABELS {
-                assert!(alert.example.label(label).is_some(), "{} does not keep `{label}`", alert.name);
+        for source in rules::PIPELINE_FAILURES {
+            let source = alerts.iter().find(|alert| alert.name == source).expect("the source alert exists");
+            for alert in std::iter::once(source).chain(targets.iter().copied()) {
+                for label in alertmanager::PIPELINE_LABELS {
+                    assert!(alert.example.label(label).is_some(), "{} does not keep `{label}`", alert.name);
+                }
             }
         }
-        assert!(!source.muted_by_failed_connector, "the failed connector must not mute itself");
+        let failed_connector = alerts.iter().find(|alert| alert.name == rules::CONNECTOR_FAILED).unwrap();
+        assert!(!failed_connector.muted_by_failed_connector, "the failed connector must not mute itself");
+        // One rule per source; a source does not list its own kind (two failed tasks of one
+        // connector both notify).
+        let config: serde_norway::Value = serde_norway::from_str(&alertmanager::config(&alerts).unwrap()).unwrap();
+        let rules = config["inhibit_rules"].as_sequence().unwrap();
+        assert_eq!(rules.len(), rules::PIPELINE_FAILURES.len());
+        for rule in rules {
+            let source = rule["source_matchers"][0].as_str().unwrap();
+            let targets = rule["target_matchers"][0].as_str().unwrap();
+            let targets: Vec<&str> =
+                targets.trim_start_matches("alertname=~\"").trim_end_matches('"').split('|').collect();
+            assert!(targets.iter().all(|target| source != format!("alertname=\"{target}\"")), "{source} mutes itself");
+            assert!(targets.contains(&"DebeziumConnectorStuck"), "{source} does not mute DebeziumConnectorStuck");
+        }
     }
 
     #[test]
@@ -275,11 +290,16 @@ mod tests {
         let settings = Settings {
             slot_lag_threshold_bytes: 5 << 30,
             outbox_oldest_event_age: std::time::Duration::from_secs(7_200),
+            streaming_lag_threshold: std::time::Duration::from_secs(600),
             ..Settings::default()
         };
         let alerts = rules::alerts(&settings);
         let panels: Vec<_> = dashboard::rows(&settings, &alerts).into_iter().flat_map(|row| row.panels).collect();
-        for (alert, threshold) in [("ReplicationSlotLagHigh", 5_368_709_120.0), ("OutboxOldestEventTooOld", 7_200.0)] {
+        for (alert, threshold) in [
+            ("ReplicationSlotLagHigh", 5_368_709_120.0),
+            ("OutboxOldestEventTooOld", 7_200.0),
+            ("DebeziumStreamingLagHigh", 600_000.0),
+        ] {
             let alert = alerts.iter().find(|each| each.name == alert).unwrap();
             assert!(alert.expr.contains(&format!("> {threshold}")), "{}: {}", alert.name, alert.expr);
             let panel = panels.iter().find(|panel| panel.id == alert.panel).unwrap();

@@ -117,8 +117,8 @@ pub struct Alert {
     pub steps: &'static [Anchor],
     /// The dashboard panel that shows it.
     pub panel: PanelId,
-    /// A FAILED connector mutes this alert for the same cluster and connector
-    /// (alerts/alertmanager.yml): the failure is the cause, this is a symptom.
+    /// A FAILED connector, or a FAILED task under it, mutes this alert for the same cluster and
+    /// connector (alerts/alertmanager.yml): the failure is the cause, this is a symptom.
     pub muted_by_failed_connector: bool,
     pub example: Example,
 }
@@ -137,12 +137,19 @@ pub struct Group {
 
 /// The alert that mutes a pipeline's other alerts (the source of the inhibition rule).
 pub const CONNECTOR_FAILED: &str = "DebeziumConnectorFailed";
+/// A FAILED task under a RUNNING connector, the usual shape of a Debezium failure: it mutes
+/// its pipeline's symptoms too.
+pub const TASK_FAILED: &str = "DebeziumTaskFailed";
+/// The alerts whose firing mutes the `muted_by_failed_connector` alerts of the same pipeline.
+pub const PIPELINE_FAILURES: [&str; 2] = [CONNECTOR_FAILED, TASK_FAILED];
 
 /// Every rule group, in file order.
 pub fn groups(settings: &Settings) -> Vec<Group> {
     vec![
         Group { name: "debezium-exporter.connect", alerts: connect(settings) },
+        Group { name: "debezium-exporter.debezium", alerts: debezium(settings) },
         Group { name: "debezium-exporter.postgres", alerts: postgres(settings) },
+        Group { name: "debezium-exporter.kafka", alerts: kafka(settings) },
         Group { name: "debezium-exporter.self", alerts: exporter(settings) },
     ]
 }
@@ -303,7 +310,7 @@ fn connect(settings: &Settings) -> Vec<Alert> {
             },
         },
         Alert {
-            name: "DebeziumTaskFailed",
+            name: TASK_FAILED,
             expr: format!(
                 "{} == 1 and on (cluster, connector) {} == 1",
                 Selector::of(&catalog::CONNECTOR_TASK_STATE).eq("state", State::Failed.label()),
@@ -326,8 +333,8 @@ fn connect(settings: &Settings) -> Vec<Alert> {
                 ),
             ),
             runbook: Text::new(
-                "Debezium 장애는 보통 이렇게 나타납니다: 커넥터는 RUNNING인데 태스크가 FAILED입니다. 태스크의 trace(`GET /connectors/<이름>/status`)에서 원인을 찾은 뒤 `POST /connectors/<이름>/restart?includeTasks=true&onlyFailed=true`로 실패한 태스크만 재시작하세요.",
-                "This is how a Debezium failure usually shows: the connector is RUNNING but its task is FAILED. Find the cause in the task's trace (`GET /connectors/<name>/status`), then restart only the failed tasks with `POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true`.",
+                "Debezium 장애는 보통 이렇게 나타납니다: 커넥터는 RUNNING인데 태스크가 FAILED입니다. 태스크의 trace(`GET /connectors/<이름>/status`)에서 원인을 찾은 뒤 `POST /connectors/<이름>/restart?includeTasks=true&onlyFailed=true`로 실패한 태스크만 재시작하세요. 이 알림이 울리는 동안 같은 커넥터의 증상 알림(스트리밍 멈춤, 지연, 슬롯 알림)은 Alertmanager에서 억제됩니다.",
+                "This is how a Debezium failure usually shows: the connector is RUNNING but its task is FAILED. Find the cause in the task's trace (`GET /connectors/<name>/status`), then restart only the failed tasks with `POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true`. While this alert fires, Alertmanager mutes the symptoms of the same connector (not streaming, lag, slot alerts).",
             ),
             steps: &[Anchor::S1Logs, Anchor::S1Restart],
             panel: PanelId::TASK_STATES,
@@ -464,6 +471,558 @@ fn exporter(settings: &Settings) -> Vec<Alert> {
                 implies: Vec::new(),
                 holds_from: Duration::ZERO,
                 variants: Vec::new(),
+            },
+        },
+    ]
+}
+
+/// The `server` label of the example connector's Debezium MBeans: its `topic.prefix`.
+const SERVER: &str = "outbox";
+const KAFKA_CLUSTER: &str = "kafka-prod";
+
+/// The same value at every step.
+fn flat(value: impl std::fmt::Display) -> String {
+    format!("{value}x{SERIES_MINUTES}")
+}
+
+/// A Debezium MBean series of the example connector, as the exporter emits it.
+fn bean(metric: &'static catalog::Metric, values: String, settings: &Settings) -> Series {
+    let selector = Selector::of(metric).eq("cluster", CLUSTER).eq("connector", CONNECTOR).eq("server", SERVER);
+    Series { selector: scraped(selector, settings), values }
+}
+
+fn bean_labels(settings: &Settings) -> Vec<(&'static str, String)> {
+    scraped_labels(settings, &[("cluster", CLUSTER), ("connector", CONNECTOR), ("server", SERVER)])
+}
+
+/// `10`, `12.5`: a share as a percentage people read.
+fn percent(ratio: f64) -> String {
+    format!("{}", (ratio * 10_000.0).round() / 100.0)
+}
+
+fn debezium(settings: &Settings) -> Vec<Alert> {
+    let step = Duration::from_secs(60);
+    let streaming = |value| {
+        let selector = Selector::of(&catalog::CONNECTOR_STREAMING).eq("cluster", CLUSTER).eq("connector", CONNECTOR);
+        constant(scraped(selector, settings), value)
+    };
+    let series = |metric, values| bean(metric, values, settings);
+    let snapshot_running = |value: u32| series(&catalog::SNAPSHOT_RUNNING, flat(value));
+    let rows_scanned = |values| {
+        let selector = Selector::of(&catalog::ROWS_SCANNED)
+            .eq("cluster", CLUSTER)
+            .eq("connector", CONNECTOR)
+            .eq("server", SERVER)
+            .eq("table", "public.new_module_table");
+        Series { selector: scraped(selector, settings), values }
+    };
+    let failed_records = |values: &str| {
+        let selector = Selector::of(&catalog::NUMBER_OF_FAILED_RECORDS)
+            .eq("cluster", CLUSTER)
+            .eq("connector", CONNECTOR)
+            .eq("task", "0");
+        Series { selector: scraped(selector, settings), values: values.to_owned() }
+    };
+    // One connector's MBeans: the streaming and snapshot beans of one `server`.
+    let same_bean = "on (job, instance, cluster, connector, server)";
+    let lag = Selector::of(&catalog::MILLI_SECONDS_BEHIND_SOURCE);
+    let lag_ms = settings.streaming_lag_threshold.as_millis();
+    let floor_ms = settings.streaming_lag_growing_floor.as_millis();
+    let growing_quiet_until = healthy_checked_at(step, settings.streaming_lag_growing_for);
+    // Debezium's default max.queue.size, and the fewest free slots that are not below the ratio.
+    let queue_size: u32 = 8192;
+    let queue_at_ratio = (settings.queue_remaining_ratio * f64::from(queue_size)).ceil() as u32;
+    let where_ko = "(Kafka Connect 클러스터: {{ $labels.cluster }})";
+    let where_en = "(Kafka Connect cluster: {{ $labels.cluster }})";
+    let muted_ko = "커넥터나 그 태스크가 FAILED인 동안 이 알림은 억제됩니다.";
+    let muted_en = "While the connector or one of its tasks is FAILED this alert is muted.";
+    vec![
+        Alert {
+            name: "DebeziumConnectorStuck",
+            expr: format!(
+                "{} == 0 and on (cluster, connector) {} == 1 unless on (cluster, connector) {} == 1",
+                Selector::of(&catalog::CONNECTOR_STREAMING),
+                Selector::of(&catalog::CONNECTOR_STATE).eq("state", State::Running.label()),
+                Selector::of(&catalog::SNAPSHOT_RUNNING),
+            ),
+            for_: settings.connector_stuck_for,
+            severity: Severity::Critical,
+            summary: Text::new(
+                "Debezium 커넥터가 RUNNING이지만 스트리밍하지 않음 ({{ $labels.connector }})",
+                "Debezium connector RUNNING but not streaming ({{ $labels.connector }})",
+            ),
+            description: Text::new(
+                format!(
+                    "Kafka Connect는 커넥터를 RUNNING으로 보고하지만, {} 이상 Debezium의 스트리밍 MBean이 없거나 DB에 연결되어 있지 않습니다. 변경 이벤트가 발행되지 않고 복제 슬롯에 WAL이 쌓입니다. {where_ko}",
+                    duration_ko(settings.connector_stuck_for)
+                ),
+                format!(
+                    "Kafka Connect reports the connector RUNNING, but for more than {} Debezium's streaming MBean has been missing or not connected to the database. No change events are published and WAL accumulates in the replication slot. {where_en}",
+                    duration_en(settings.connector_stuck_for)
+                ),
+            ),
+            runbook: Text::new(
+                format!(
+                    "Connect의 상태만 보면 정상처럼 보이는 장애입니다. PostgreSQL이 멈추면 태스크는 RUNNING인 채 10초마다 재시도하고, 발행(publication)을 지웠다 다시 만들면 디코딩 오류를 끝없이 반복합니다. 커넥터 로그(1단계)에서 무엇을 재시도하는지 찾아 해결한 뒤 재시작하세요(2단계). 스냅샷이 도는 동안에는 스트리밍 전이므로 알리지 않습니다. 모든 JMX 브리지(Jolokia, jmx_exporter)가 응답할 때만 판단하므로, 브리지가 응답하지 않으면 DebeziumExporterSourceDown을 보세요. {muted_ko}"
+                ),
+                format!(
+                    "A failure that Connect's state alone hides. When PostgreSQL is down the task stays RUNNING and retries every 10 s; after a publication is dropped and re-created it loops on decode errors forever. Find what it retries in the connector's log (step 1), fix that and restart it (step 2). It stays quiet while a snapshot runs (streaming starts after it). It is only judged while every JMX bridge (Jolokia, jmx_exporter) answers; if one does not, see DebeziumExporterSourceDown. {muted_en}"
+                ),
+            ),
+            steps: &[Anchor::S1Logs, Anchor::S1Restart],
+            panel: PanelId::STREAMING,
+            muted_by_failed_connector: true,
+            example: Example {
+                firing: [connector_in(State::Running, settings), vec![streaming(0)]].concat(),
+                holds_from: Duration::ZERO,
+                labels: scraped_labels(settings, &[("cluster", CLUSTER), ("connector", CONNECTOR)]),
+                healthy: [connector_in(State::Running, settings), vec![streaming(1)]].concat(),
+                implies: Vec::new(),
+                variants: vec![
+                    Variant {
+                        what: "not while a snapshot runs (streaming starts after it)",
+                        series: [connector_in(State::Running, settings), vec![streaming(0), snapshot_running(1)]]
+                            .concat(),
+                        fires: None,
+                        labels: None,
+                    },
+                    Variant {
+                        what: "not for a PAUSED connector (DebeziumConnectorNotRunning covers it)",
+                        series: [connector_in(State::Paused, settings), vec![streaming(0)]].concat(),
+                        fires: None,
+                        labels: None,
+                    },
+                ],
+            },
+        },
+        Alert {
+            name: "DebeziumStreamingLagHigh",
+            expr: format!(
+                "{lag} > {lag_ms} unless {same_bean} {} > {lag_ms}",
+                Selector::of(&catalog::MILLI_SECONDS_SINCE_LAST_EVENT)
+            ),
+            for_: settings.streaming_lag_for,
+            severity: Severity::Warning,
+            summary: Text::new(
+                "Debezium 스트리밍 지연이 큼 ({{ $labels.connector }})",
+                "Debezium streaming lag is high ({{ $labels.connector }})",
+            ),
+            description: Text::new(
+                format!(
+                    "커넥터 {{{{ $labels.connector }}}}가 처리하는 이벤트가 DB 커밋보다 {} 넘게 늦은 상태가 {} 이상 계속되고 있습니다. 하위 서비스는 그만큼 늦은 데이터를 봅니다. {where_ko}",
+                    duration_ko(settings.streaming_lag_threshold),
+                    duration_ko(settings.streaming_lag_for)
+                ),
+                format!(
+                    "The events connector {{{{ $labels.connector }}}} processes have been more than {} behind their database commit for more than {}. Downstream services see data that late. {where_en}",
+                    duration_en(settings.streaming_lag_threshold),
+                    duration_en(settings.streaming_lag_for)
+                ),
+            ),
+            runbook: Text::new(
+                format!(
+                    "런북이 가장 중요하다고 꼽은 지표입니다. 이벤트 처리량(Events streamed)과 큐 여유(Queue free capacity)를 함께 보세요: 큐가 차 있으면 Kafka 쪽(프로듀서, 브로커)이 느린 것이고, 큐가 비어 있으면 Debezium이 DB에서 읽는 것이 느린 것입니다(대량 변경, 큰 트랜잭션). 이 값은 마지막 이벤트의 지연이라 DB가 조용하면 그 값에 멈춰 있으므로, 마지막 이벤트가 임계값보다 오래되면 알리지 않습니다(정말 멈춘 것이라면 ReplicationSlotLagHigh와 DebeziumConnectorStuck이 알립니다). {muted_ko}"
+                ),
+                format!(
+                    "The runbook calls this the most important metric. Read it with the events throughput (Events streamed) and the queue's free capacity: a full queue means the Kafka side (producer, brokers) is slow; an empty one means Debezium reads the database slowly (bulk changes, large transactions). The value is the lag of the last event and freezes while the database is quiet, so the alert stays quiet once the last event is older than the threshold (if streaming really stopped, ReplicationSlotLagHigh and DebeziumConnectorStuck tell). {muted_en}"
+                ),
+            ),
+            steps: &[Anchor::Monitoring, Anchor::S1Logs, Anchor::S1Restart],
+            panel: PanelId::STREAMING_LAG,
+            muted_by_failed_connector: true,
+            example: Example {
+                firing: vec![
+                    series(&catalog::MILLI_SECONDS_BEHIND_SOURCE, flat(lag_ms + 1)),
+                    series(&catalog::MILLI_SECONDS_SINCE_LAST_EVENT, flat(1000)),
+                ],
+                holds_from: Duration::ZERO,
+                labels: bean_labels(settings),
+                healthy: vec![
+                    series(&catalog::MILLI_SECONDS_BEHIND_SOURCE, flat(lag_ms)),
+                    series(&catalog::MILLI_SECONDS_SINCE_LAST_EVENT, flat(1000)),
+                ],
+                implies: Vec::new(),
+                variants: vec![Variant {
+                    what: "not while the source is idle and the lag is frozen at the last event's",
+                    series: vec![
+                        series(&catalog::MILLI_SECONDS_BEHIND_SOURCE, flat(lag_ms + 1)),
+                        series(&catalog::MILLI_SECONDS_SINCE_LAST_EVENT, flat(lag_ms + 1)),
+                    ],
+                    fires: None,
+                    labels: None,
+                }],
+            },
+        },
+        Alert {
+            name: "DebeziumStreamingLagGrowing",
+            expr: format!(
+                "deriv({lag}[{}]) > 0 and {lag} > {floor_ms}",
+                duration(settings.streaming_lag_growth_window)
+            ),
+            for_: settings.streaming_lag_growing_for,
+            severity: Severity::Warning,
+            summary: Text::new(
+                "Debezium 스트리밍 지연이 계속 늘어남 ({{ $labels.connector }})",
+                "Debezium streaming lag keeps growing ({{ $labels.connector }})",
+            ),
+            description: Text::new(
+                format!(
+                    "커넥터 {{{{ $labels.connector }}}}의 스트리밍 지연이 {} 이상 계속 늘고 있고 {}보다 큽니다. 런북: \"이 값이 계속 증가하면 심각한 문제입니다.\" {where_ko}",
+                    duration_ko(settings.streaming_lag_growing_for),
+                    duration_ko(settings.streaming_lag_growing_floor)
+                ),
+                format!(
+                    "The streaming lag of connector {{{{ $labels.connector }}}} has kept growing for more than {} and is above {}. The runbook: \"if it keeps increasing, the problem is serious.\" {where_en}",
+                    duration_en(settings.streaming_lag_growing_for),
+                    duration_en(settings.streaming_lag_growing_floor)
+                ),
+            ),
+            runbook: Text::new(
+                format!(
+                    "Debezium이 DB의 변경 속도를 따라가지 못하고 있어, 그대로 두면 DebeziumStreamingLagHigh와 복제 슬롯 지연으로 이어집니다. 지연이 임계값에 닿기 전에 원인을 찾으세요: 큐 여유가 없으면 Kafka 쪽이, 큐가 비어 있으면 DB 읽기가 병목입니다. 추세는 `streaming_lag_growth_window` 동안의 기울기(deriv)로 보고, `streaming_lag_growing_floor` 아래의 작은 지연이 흔들리는 것은 무시합니다. DB가 조용해 값이 멈추면 기울기가 0이라 알리지 않습니다. {muted_ko}"
+                ),
+                format!(
+                    "Debezium is not keeping up with the database's rate of change; left alone this becomes DebeziumStreamingLagHigh and replication slot lag. Find the cause before the lag reaches the threshold: no free queue means the Kafka side is the bottleneck, an empty queue means reading the database is. The trend is the slope (deriv) over `streaming_lag_growth_window`; small lags below `streaming_lag_growing_floor` jitter and are ignored. When the database is quiet the value freezes, its slope is 0, and nothing fires. {muted_en}"
+                ),
+            ),
+            steps: &[Anchor::Monitoring, Anchor::S1Logs],
+            panel: PanelId::STREAMING_LAG,
+            muted_by_failed_connector: true,
+            example: Example {
+                firing: vec![series(&catalog::MILLI_SECONDS_BEHIND_SOURCE, linear((floor_ms + 1) as f64, 1000.0))],
+                holds_from: step,
+                labels: bean_labels(settings),
+                // Above the floor but flat: a frozen or steady lag.
+                healthy: vec![series(&catalog::MILLI_SECONDS_BEHIND_SOURCE, flat(floor_ms + 1))],
+                implies: Vec::new(),
+                variants: vec![Variant {
+                    what: "growing below the floor",
+                    series: vec![series(
+                        &catalog::MILLI_SECONDS_BEHIND_SOURCE,
+                        linear(0.0, (floor_ms / (u128::from(growing_quiet_until.as_secs() / 60) + 1)) as f64),
+                    )],
+                    fires: None,
+                    labels: None,
+                }],
+            },
+        },
+        Alert {
+            name: "DebeziumFailedRecords",
+            expr: format!(
+                "changes({failed}[{}]) > 0 and {failed} > 0",
+                duration(settings.failed_records_window),
+                failed = Selector::of(&catalog::NUMBER_OF_FAILED_RECORDS)
+            ),
+            for_: settings.failed_records_for,
+            severity: Severity::Warning,
+            summary: Text::new(
+                "Debezium 태스크에서 실패한 레코드가 늘어남 ({{ $labels.connector }} 태스크 {{ $labels.task }})",
+                "Failed records increasing ({{ $labels.connector }} task {{ $labels.task }})",
+            ),
+            description: Text::new(
+                format!(
+                    "커넥터 {{{{ $labels.connector }}}}의 태스크 {{{{ $labels.task }}}}에서 최근 {} 안에 변환, 가공 또는 Kafka 전송에 실패한 레코드가 새로 생겼습니다. errors.tolerance=all이면 태스크는 RUNNING인 채 그 레코드를 건너뛰므로 이벤트가 유실될 수 있습니다. {where_ko}",
+                    duration_ko(settings.failed_records_window)
+                ),
+                format!(
+                    "Task {{{{ $labels.task }}}} of connector {{{{ $labels.connector }}}} has had new records fail in conversion, transformation or produce within the last {}. With errors.tolerance=all the task stays RUNNING and skips them, so events may be lost. {where_en}",
+                    duration_en(settings.failed_records_window)
+                ),
+            ),
+            runbook: Text::new(
+                "태스크의 오류 로그(1단계)에서 실패한 레코드와 원인(예: EventRouter가 처리하지 못하는 UPDATE, 직렬화 오류)을 찾으세요. 데드 레터 큐를 설정했다면 거기서 레코드를 확인하고, 아니면 유실된 이벤트를 다시 발행할 방법을 정하세요. 이 값은 태스크가 (재)시작할 때 0으로 돌아가는 게이지라서, 알림은 증가량(delta)이 아니라 '구간 안에 값이 바뀌었고 지금 0보다 큰가'로 판단합니다: delta는 재시작 직후의 새 실패를 음수 변화로 가립니다. 커넥터 FAILED로 억제하지 않습니다: 실패한 레코드는 그 자체로 다뤄야 할 유실입니다.",
+                "Find the failed records and their cause in the task's error log (step 1): for example an UPDATE the EventRouter cannot handle, or a serialization error. If a dead letter queue is configured, look at the records there; otherwise decide how to publish the lost events again. The value is a gauge that returns to 0 when the task (re)starts, so the alert does not use delta (which turns new failures right after a restart into a negative change) but asks whether the count changed within the window and is above 0 now. A FAILED connector does not mute it: failed records are a loss of their own.",
+            ),
+            steps: &[Anchor::Monitoring, Anchor::S1Logs],
+            panel: PanelId::FAILED_RECORDS,
+            muted_by_failed_connector: false,
+            example: Example {
+                firing: vec![failed_records(&format!("0 1+1x{}", SERIES_MINUTES - 1))],
+                holds_from: step,
+                labels: scraped_labels(settings, &[("cluster", CLUSTER), ("connector", CONNECTOR), ("task", "0")]),
+                // Failures long ago, none since.
+                healthy: vec![failed_records(&flat(5))],
+                implies: Vec::new(),
+                variants: vec![
+                    Variant {
+                        what: "a task restart resetting the count to 0",
+                        series: vec![failed_records(&format!("5x2 0x{}", SERIES_MINUTES - 3))],
+                        fires: None,
+                        labels: None,
+                    },
+                    Variant {
+                        what: "new failures right after a restart, where delta would be negative",
+                        series: vec![failed_records(&format!("5x2 0 1x{}", SERIES_MINUTES - 4))],
+                        fires: Some(4 * step),
+                        labels: None,
+                    },
+                ],
+            },
+        },
+        Alert {
+            name: "DebeziumSourceDisconnected",
+            expr: format!(
+                "{} == 0 unless {same_bean} {} == 1",
+                Selector::of(&catalog::CONNECTED),
+                Selector::of(&catalog::SNAPSHOT_RUNNING)
+            ),
+            for_: settings.source_disconnected_for,
+            severity: Severity::Warning,
+            summary: Text::new(
+                "Debezium이 DB에 연결되어 있지 않음 ({{ $labels.connector }})",
+                "Debezium is not connected to the database ({{ $labels.connector }})",
+            ),
+            description: Text::new(
+                format!(
+                    "커넥터 {{{{ $labels.connector }}}}(서버 {{{{ $labels.server }}}})의 스트리밍 연결이 스냅샷 중도 아닌데 {} 이상 끊겨 있습니다. 그동안 변경을 읽지 못합니다. {where_ko}",
+                    duration_ko(settings.source_disconnected_for)
+                ),
+                format!(
+                    "The streaming connection of connector {{{{ $labels.connector }}}} (server {{{{ $labels.server }}}}) has been down for more than {} outside a snapshot. No changes are read meanwhile. {where_en}",
+                    duration_en(settings.source_disconnected_for)
+                ),
+            ),
+            runbook: Text::new(
+                format!(
+                    "DB가 살아 있는지, 접속 정보와 `REPLICATION` 권한, `max_wal_senders`가 충분한지, 복제 슬롯을 다른 프로세스가 쓰고 있지 않은지 확인하세요. Debezium은 재시도하는 동안 MBean을 내리기도 하므로, 이 알림 없이 DebeziumConnectorStuck만 울릴 수도 있습니다. {muted_ko}"
+                ),
+                format!(
+                    "Check that the database is up, the credentials, the `REPLICATION` privilege, that `max_wal_senders` suffices and that no other process holds the replication slot. Debezium may unregister its MBeans while it retries, so DebeziumConnectorStuck can fire without this one. {muted_en}"
+                ),
+            ),
+            steps: &[Anchor::S1Logs, Anchor::S1Restart, Anchor::S1ReplicationSlot],
+            panel: PanelId::SOURCE_CONNECTED,
+            muted_by_failed_connector: true,
+            example: Example {
+                firing: vec![series(&catalog::CONNECTED, flat(0))],
+                holds_from: Duration::ZERO,
+                labels: bean_labels(settings),
+                healthy: vec![series(&catalog::CONNECTED, flat(1))],
+                implies: Vec::new(),
+                variants: vec![Variant {
+                    what: "not while a snapshot runs (Debezium connects for streaming after it)",
+                    series: vec![series(&catalog::CONNECTED, flat(0)), snapshot_running(1)],
+                    fires: None,
+                    labels: None,
+                }],
+            },
+        },
+        Alert {
+            name: "DebeziumQueueNearlyFull",
+            expr: format!(
+                "{} / {} < {}",
+                Selector::of(&catalog::QUEUE_REMAINING_CAPACITY),
+                Selector::of(&catalog::QUEUE_TOTAL_CAPACITY),
+                settings.queue_remaining_ratio
+            ),
+            for_: settings.queue_nearly_full_for,
+            severity: Severity::Warning,
+            summary: Text::new(
+                "Debezium 큐가 거의 가득 참 ({{ $labels.connector }})",
+                "Debezium queue nearly full ({{ $labels.connector }})",
+            ),
+            description: Text::new(
+                format!(
+                    "커넥터 {{{{ $labels.connector }}}}의 Debezium 큐(스트리머와 Kafka Connect 사이)의 여유가 {} 이상 {}% 미만입니다. Kafka Connect가 이벤트를 Kafka로 보내는 속도가 Debezium이 읽는 속도를 따라가지 못합니다. {where_ko}",
+                    duration_ko(settings.queue_nearly_full_for),
+                    percent(settings.queue_remaining_ratio)
+                ),
+                format!(
+                    "Less than {}% of connector {{{{ $labels.connector }}}}'s Debezium queue (between the streamer and Kafka Connect) has been free for more than {}. Kafka Connect does not send events to Kafka as fast as Debezium reads them. {where_en}",
+                    percent(settings.queue_remaining_ratio),
+                    duration_en(settings.queue_nearly_full_for)
+                ),
+            ),
+            runbook: Text::new(
+                format!(
+                    "큐가 가득 차면 Debezium은 DB 읽기를 멈추고 지연이 커집니다. Kafka 브로커 상태, Connect 프로듀서 설정(`producer.override.*`, `batch.size`, `linger.ms`), 워커의 CPU와 GC를 확인하세요. 대량 변경 동안 잠시 차는 것은 정상일 수 있습니다; `max.queue.size`와 `max.batch.size`를 늘리는 것도 방법입니다. {muted_ko}"
+                ),
+                format!(
+                    "With a full queue Debezium stops reading the database and the lag grows. Check the Kafka brokers, the Connect producer settings (`producer.override.*`, `batch.size`, `linger.ms`) and the worker's CPU and GC. Filling up briefly during bulk changes can be normal; raising `max.queue.size` and `max.batch.size` is another way out. {muted_en}"
+                ),
+            ),
+            steps: &[Anchor::Monitoring, Anchor::S1Logs],
+            panel: PanelId::QUEUE_FREE,
+            muted_by_failed_connector: true,
+            example: Example {
+                firing: vec![
+                    series(&catalog::QUEUE_REMAINING_CAPACITY, flat(queue_at_ratio.saturating_sub(1))),
+                    series(&catalog::QUEUE_TOTAL_CAPACITY, flat(queue_size)),
+                ],
+                holds_from: Duration::ZERO,
+                labels: bean_labels(settings),
+                healthy: vec![
+                    series(&catalog::QUEUE_REMAINING_CAPACITY, flat(queue_at_ratio)),
+                    series(&catalog::QUEUE_TOTAL_CAPACITY, flat(queue_size)),
+                ],
+                implies: Vec::new(),
+                variants: Vec::new(),
+            },
+        },
+        Alert {
+            name: "DebeziumSnapshotStalled",
+            expr: format!(
+                "{} == 1 unless {same_bean} changes({}[{}]) > 0",
+                Selector::of(&catalog::SNAPSHOT_RUNNING),
+                Selector::of(&catalog::ROWS_SCANNED),
+                duration(settings.snapshot_stall_window)
+            ),
+            for_: settings.snapshot_stalled_for,
+            severity: Severity::Warning,
+            summary: Text::new(
+                "Debezium 스냅샷이 진행되지 않음 ({{ $labels.connector }})",
+                "Debezium snapshot makes no progress ({{ $labels.connector }})",
+            ),
+            description: Text::new(
+                format!(
+                    "커넥터 {{{{ $labels.connector }}}}의 스냅샷이 실행 중인데, 어떤 테이블에서도 최근 {} 동안 읽은 행 수가 늘지 않은 상태가 {} 이상 계속되고 있습니다. {where_ko}",
+                    duration_ko(settings.snapshot_stall_window),
+                    duration_ko(settings.snapshot_stalled_for)
+                ),
+                format!(
+                    "The snapshot of connector {{{{ $labels.connector }}}} is running, but no table's rows scanned has grown within {} for more than {}. {where_en}",
+                    duration_en(settings.snapshot_stall_window),
+                    duration_en(settings.snapshot_stalled_for)
+                ),
+            ),
+            runbook: Text::new(
+                "Debezium은 테이블을 읽는 동안 10초마다 진행 상황을 보고하므로, 멈춰 있다면 테이블 잠금 대기(다른 트랜잭션의 잠금, `snapshot.locking.mode`), 느린 쿼리, DB 연결 문제를 의심하세요: `pg_stat_activity`에서 커넥터의 쿼리와 대기 이벤트를 확인하세요. 시나리오 2처럼 새 모듈을 위한 스냅샷이라면 Kafka로의 발행이 막혀 있지 않은지(큐 여유)도 보세요.",
+                "Debezium reports progress every 10 s while it reads a table, so a stall points at waiting for a table lock (another transaction's, `snapshot.locking.mode`), a slow query or a database connection problem: look at the connector's query and its wait event in `pg_stat_activity`. For a snapshot taken for a new module as in scenario 2, also check that publishing to Kafka is not blocked (queue free capacity).",
+            ),
+            steps: &[Anchor::S2Register, Anchor::S1Logs],
+            panel: PanelId::SNAPSHOT_ROWS,
+            muted_by_failed_connector: false,
+            example: Example {
+                firing: vec![snapshot_running(1), rows_scanned(flat(5000))],
+                holds_from: Duration::ZERO,
+                labels: bean_labels(settings),
+                healthy: vec![snapshot_running(1), rows_scanned(linear(0.0, 1000.0))],
+                implies: Vec::new(),
+                variants: vec![
+                    Variant {
+                        what: "before any table has reported rows",
+                        series: vec![snapshot_running(1)],
+                        fires: Some(Duration::ZERO),
+                        labels: None,
+                    },
+                    Variant {
+                        what: "once the snapshot has completed",
+                        series: vec![snapshot_running(0), rows_scanned(flat(10_000))],
+                        fires: None,
+                        labels: None,
+                    },
+                ],
+            },
+        },
+    ]
+}
+
+fn kafka(settings: &Settings) -> Vec<Alert> {
+    let step = Duration::from_secs(60);
+    let topic_present = |value| {
+        let selector = Selector::of(&catalog::CONNECT_INTERNAL_TOPIC_PRESENT)
+            .eq("cluster", KAFKA_CLUSTER)
+            .eq("topic", "connect-offsets");
+        constant(scraped(selector, settings), value)
+    };
+    const GROUP: &str = "new-module";
+    const TOPIC: &str = "outbox.event.order";
+    let group_lag = |values: String| {
+        let selector = Selector::of(&catalog::CONSUMERGROUP_LAG_SUM)
+            .eq("cluster", KAFKA_CLUSTER)
+            .eq("group", GROUP)
+            .eq("topic", TOPIC);
+        vec![Series { selector: scraped(selector, settings), values }]
+    };
+    let lag = Selector::of(&catalog::CONSUMERGROUP_LAG_SUM);
+    let window = duration(settings.consumer_group_lag_window);
+    // Lag back to 0 every fourth minute: a consumer that keeps up between commits.
+    let sawtooth = format!("{}0", "0+100x3 ".repeat(SERIES_MINUTES as usize / 4));
+    vec![
+        Alert {
+            name: "KafkaConnectInternalTopicMissing",
+            expr: format!("{} == 0", Selector::of(&catalog::CONNECT_INTERNAL_TOPIC_PRESENT)),
+            for_: settings.internal_topic_missing_for,
+            severity: Severity::Critical,
+            summary: Text::new(
+                "Kafka Connect 내부 토픽이 없음 ({{ $labels.topic }})",
+                "Kafka Connect internal topic missing ({{ $labels.topic }})",
+            ),
+            description: Text::new(
+                format!(
+                    "Kafka 클러스터 {{{{ $labels.cluster }}}}에 Kafka Connect 내부 토픽 {{{{ $labels.topic }}}}이(가) {} 이상 없습니다. 커넥터는 RUNNING으로 보이고 이벤트도 발행하지만, 오프셋 커밋이 멈춰 복제 슬롯이 전진하지 않고 워커는 설정과 상태 변경을 저장하지 못합니다.",
+                    duration_ko(settings.internal_topic_missing_for)
+                ),
+                format!(
+                    "Kafka Connect internal topic {{{{ $labels.topic }}}} has been missing from Kafka cluster {{{{ $labels.cluster }}}} for more than {}. Connectors look RUNNING and still publish, but their offset commits stall, so the replication slot does not advance, and the workers cannot store configuration or status changes.",
+                    duration_en(settings.internal_topic_missing_for)
+                ),
+            ),
+            runbook: Text::new(
+                "런북 3-b단계(내부 토픽 삭제)를 일부러 진행 중이라면 3-c, 3-d단계로 이어 가세요. 그렇지 않다면 누군가 토픽을 지웠거나 보존 정책 때문에 사라진 것입니다: 워커 설정(`config.storage.topic`, `offset.storage.topic`, `status.storage.topic`)의 이름으로 `cleanup.policy=compact` 토픽을 다시 만들고 워커를 재시작한 뒤, 커넥터 상태와 슬롯의 confirmed_flush_lsn이 다시 전진하는지 확인하세요. 그 사이 워커 로그는 'unknown topic' 재시도로 가득 차고, 커넥터 삭제(`DELETE /connectors/<이름>`)는 30초 뒤 HTTP 500으로 실패합니다.",
+                "If you are deliberately at runbook step 3b (deleting the internal topics), go on with steps 3c and 3d. Otherwise someone deleted the topic or retention removed it: create it again with `cleanup.policy=compact` under the name the workers configure (`config.storage.topic`, `offset.storage.topic`, `status.storage.topic`), restart the workers, then check the connectors' state and that the slot's confirmed_flush_lsn advances again. Meanwhile the worker's log floods with 'unknown topic' retries, and `DELETE /connectors/<name>` fails with HTTP 500 after 30 s.",
+            ),
+            steps: &[Anchor::S1InternalTopics, Anchor::S1ReplicationSlot, Anchor::S1Recreate],
+            panel: PanelId::INTERNAL_TOPICS,
+            muted_by_failed_connector: false,
+            example: Example {
+                firing: vec![topic_present(0)],
+                holds_from: Duration::ZERO,
+                labels: scraped_labels(settings, &[("cluster", KAFKA_CLUSTER), ("topic", "connect-offsets")]),
+                healthy: vec![topic_present(1)],
+                implies: Vec::new(),
+                variants: Vec::new(),
+            },
+        },
+        Alert {
+            name: "ConsumerGroupNotCatchingUp",
+            expr: format!("delta({lag}[{window}]) >= 0 and min_over_time({lag}[{window}]) > 0"),
+            for_: settings.consumer_group_not_catching_up_for,
+            severity: Severity::Warning,
+            summary: Text::new(
+                "컨슈머 그룹이 따라잡지 못함 ({{ $labels.group }}, {{ $labels.topic }})",
+                "Consumer group not catching up ({{ $labels.group }} on {{ $labels.topic }})",
+            ),
+            description: Text::new(
+                format!(
+                    "컨슈머 그룹 {{{{ $labels.group }}}}의 토픽 {{{{ $labels.topic }}}} 지연(lag)이 {} 이상 0보다 크고 줄지 않고 있습니다(최근 {} 기준). (Kafka 클러스터: {{{{ $labels.cluster }}}})",
+                    duration_ko(settings.consumer_group_not_catching_up_for),
+                    duration_ko(settings.consumer_group_lag_window)
+                ),
+                format!(
+                    "The lag of consumer group {{{{ $labels.group }}}} on topic {{{{ $labels.topic }}}} has stayed above 0 without falling for more than {} (judged over the last {}). (Kafka cluster: {{{{ $labels.cluster }}}})",
+                    duration_en(settings.consumer_group_not_catching_up_for),
+                    duration_en(settings.consumer_group_lag_window)
+                ),
+            ),
+            runbook: Text::new(
+                "시나리오 2의 3단계(신규 모듈이 토픽을 모두 소비했는지 확인)가 끝나지 않는 경우입니다. 컨슈머가 떠 있는지, 그룹에 멤버가 있는지(`kafka_consumergroup_members`), 컨슈머 로그에 처리 오류나 재시도가 없는지 확인하세요. 스냅샷처럼 한꺼번에 많은 이벤트가 들어오면 지연이 커지는 것은 정상이지만, 줄어들어야 합니다. 구간 안에 한 번이라도 0이 되면 따라잡고 있는 것으로 봅니다. 4단계(실시간 CDC 전환)는 지연이 0이 된 뒤에 하세요.",
+                "Scenario 2's step 3 (check that the new module consumed the whole topic) does not finish. Check that the consumer runs, that the group has members (`kafka_consumergroup_members`), and its log for processing errors and retries. A burst such as a snapshot makes the lag jump, which is normal, but then it must fall. A lag that touched 0 within the window counts as keeping up. Do step 4 (switch to streaming) only once the lag is 0.",
+            ),
+            steps: &[Anchor::S2Verify],
+            panel: PanelId::CONSUMER_GROUP_LAG,
+            muted_by_failed_connector: false,
+            example: Example {
+                // A consumer that stopped: the lag stays where it was.
+                firing: group_lag(flat(500)),
+                holds_from: step,
+                labels: scraped_labels(settings, &[("cluster", KAFKA_CLUSTER), ("group", GROUP), ("topic", TOPIC)]),
+                healthy: group_lag(linear(10_000.0, -10.0)),
+                implies: Vec::new(),
+                variants: vec![
+                    Variant {
+                        what: "a lag that keeps growing",
+                        series: group_lag(linear(100.0, 100.0)),
+                        fires: Some(step),
+                        labels: None,
+                    },
+                    Variant {
+                        what: "a consumer whose lag returns to 0 between commits",
+                        series: group_lag(sawtooth),
+                        fires: None,
+                        labels: None,
+                    },
+                ],
             },
         },
     ]

@@ -15,18 +15,29 @@ pub enum Anchor {
     S1Logs,
     S1Restart,
     S1Reset,
+    /// Step 3b: deleting Connect's internal topics, which the exporter watches for.
+    S1InternalTopics,
     S1ReplicationSlot,
     S1Recreate,
+    S2Register,
+    /// Scenario 2's check that the new module has consumed everything.
+    S2Verify,
+    /// The runbook's monitoring section: the streaming lag and failed records to watch.
+    Monitoring,
 }
 
 impl Anchor {
-    pub const ALL: [Anchor; 6] = [
+    pub const ALL: [Anchor; 10] = [
         Anchor::S1Symptoms,
         Anchor::S1Logs,
         Anchor::S1Restart,
         Anchor::S1Reset,
+        Anchor::S1InternalTopics,
         Anchor::S1ReplicationSlot,
         Anchor::S1Recreate,
+        Anchor::S2Register,
+        Anchor::S2Verify,
+        Anchor::Monitoring,
     ];
 
     pub fn id(self) -> &'static str {
@@ -35,8 +46,12 @@ impl Anchor {
             Anchor::S1Logs => "s1-step-1-logs",
             Anchor::S1Restart => "s1-step-2-restart",
             Anchor::S1Reset => "s1-step-3-reset",
+            Anchor::S1InternalTopics => "s1-step-3b-internal-topics",
             Anchor::S1ReplicationSlot => "s1-step-3c-replication-slot",
             Anchor::S1Recreate => "s1-step-3d-recreate",
+            Anchor::S2Register => "s2-step-2-register",
+            Anchor::S2Verify => "s2-step-3-verify",
+            Anchor::Monitoring => "monitoring",
         }
     }
 
@@ -50,12 +65,20 @@ impl Anchor {
             Anchor::S1Reset => {
                 "시나리오 1, 3단계: 토픽 및 오프셋 초기화 / Scenario 1, step 3: reset topics and offsets"
             }
+            Anchor::S1InternalTopics => {
+                "시나리오 1, 3-b단계: 내부 토픽 삭제 / Scenario 1, step 3b: delete the internal topics"
+            }
             Anchor::S1ReplicationSlot => {
                 "시나리오 1, 3-c단계: 복제 슬롯 재설정 / Scenario 1, step 3c: reset the replication slot"
             }
             Anchor::S1Recreate => {
                 "시나리오 1, 3-d단계: 커넥터 재등록 / Scenario 1, step 3d: register the connector again"
             }
+            Anchor::S2Register => {
+                "시나리오 2, 2단계: 스냅샷 커넥터 등록 / Scenario 2, step 2: register the snapshot connector"
+            }
+            Anchor::S2Verify => "시나리오 2, 3단계: 데이터 동기화 확인 / Scenario 2, step 3: check the synchronization",
+            Anchor::Monitoring => "모니터링 및 알림 설정 / Monitoring and alerting",
         }
     }
 }
@@ -93,7 +116,7 @@ pub fn render(alerts: &[Alert], dashboard_url: impl Fn(&Alert) -> String) -> Str
 pub fn markdown_table(alerts: &[Alert]) -> String {
     let link = |id: &str| format!("[{id}](docs/runbook.md#{id})");
     let mut table = String::from(
-        "| alert | severity | for | muted by a failed connector | runbook | steps |\n|---|---|---|---|---|---|\n",
+        "| alert | severity | for | muted by a failed connector or task | runbook | steps |\n|---|---|---|---|---|---|\n",
     );
     for alert in alerts {
         table.push_str(&format!(

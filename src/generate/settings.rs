@@ -61,6 +61,53 @@ pub struct Settings {
     /// How long the outbox must keep growing before OutboxBacklogGrowing fires.
     #[serde(with = "humantime_serde")]
     pub outbox_growing_for: Duration,
+    /// How long a connector may be RUNNING in Connect while Debezium does not stream before DebeziumConnectorStuck fires.
+    #[serde(with = "humantime_serde")]
+    pub connector_stuck_for: Duration,
+    /// Streaming lag (milli_seconds_behind_source) above which DebeziumStreamingLagHigh fires.
+    #[serde(with = "humantime_serde")]
+    pub streaming_lag_threshold: Duration,
+    /// How long the streaming lag must stay above `streaming_lag_threshold` before DebeziumStreamingLagHigh fires.
+    #[serde(with = "humantime_serde")]
+    pub streaming_lag_for: Duration,
+    /// The window over which DebeziumStreamingLagGrowing measures the lag's growth (deriv).
+    #[serde(with = "humantime_serde")]
+    pub streaming_lag_growth_window: Duration,
+    /// Lag below which DebeziumStreamingLagGrowing stays quiet however it moves: small lags jitter.
+    #[serde(with = "humantime_serde")]
+    pub streaming_lag_growing_floor: Duration,
+    /// How long the streaming lag must keep growing before DebeziumStreamingLagGrowing fires.
+    #[serde(with = "humantime_serde")]
+    pub streaming_lag_growing_for: Duration,
+    /// How far back DebeziumFailedRecords looks for a change of a task's failed-record count.
+    #[serde(with = "humantime_serde")]
+    pub failed_records_window: Duration,
+    /// How long new failed records must keep showing before DebeziumFailedRecords fires.
+    #[serde(with = "humantime_serde")]
+    pub failed_records_for: Duration,
+    /// How long Debezium's streaming connection may be down (outside a snapshot) before DebeziumSourceDisconnected fires.
+    #[serde(with = "humantime_serde")]
+    pub source_disconnected_for: Duration,
+    /// Share (0-1) of Debezium's queue that must stay free; below it DebeziumQueueNearlyFull fires.
+    pub queue_remaining_ratio: f64,
+    /// How long the queue must stay below `queue_remaining_ratio` free before DebeziumQueueNearlyFull fires.
+    #[serde(with = "humantime_serde")]
+    pub queue_nearly_full_for: Duration,
+    /// How far back DebeziumSnapshotStalled looks for progress (rows scanned) of a running snapshot; longer than Debezium's 10 s progress interval.
+    #[serde(with = "humantime_serde")]
+    pub snapshot_stall_window: Duration,
+    /// How long a running snapshot must show no progress over `snapshot_stall_window` before DebeziumSnapshotStalled fires.
+    #[serde(with = "humantime_serde")]
+    pub snapshot_stalled_for: Duration,
+    /// How long a Kafka Connect internal topic may be missing before KafkaConnectInternalTopicMissing fires.
+    #[serde(with = "humantime_serde")]
+    pub internal_topic_missing_for: Duration,
+    /// The window over which ConsumerGroupNotCatchingUp looks at a group's lag (delta and minimum).
+    #[serde(with = "humantime_serde")]
+    pub consumer_group_lag_window: Duration,
+    /// How long a group's lag must stay above 0 without falling before ConsumerGroupNotCatchingUp fires.
+    #[serde(with = "humantime_serde")]
+    pub consumer_group_not_catching_up_for: Duration,
     /// The Prometheus `job` that scrapes debezium-exporter (DebeziumExporterAbsent watches its `up`).
     pub exporter_job: String,
     /// Base URL of docs/runbook.md as your team reads it; each alert links to its anchor there.
@@ -95,6 +142,22 @@ impl Default for Settings {
             outbox_oldest_event_for: Duration::from_secs(5 * 60),
             outbox_growth_window: Duration::from_secs(30 * 60),
             outbox_growing_for: Duration::from_secs(30 * 60),
+            connector_stuck_for: Duration::from_secs(5 * 60),
+            streaming_lag_threshold: Duration::from_secs(5 * 60),
+            streaming_lag_for: Duration::from_secs(5 * 60),
+            streaming_lag_growth_window: Duration::from_secs(10 * 60),
+            streaming_lag_growing_floor: Duration::from_secs(60),
+            streaming_lag_growing_for: Duration::from_secs(10 * 60),
+            failed_records_window: Duration::from_secs(10 * 60),
+            failed_records_for: Duration::from_secs(60),
+            source_disconnected_for: Duration::from_secs(2 * 60),
+            queue_remaining_ratio: 0.1,
+            queue_nearly_full_for: Duration::from_secs(5 * 60),
+            snapshot_stall_window: Duration::from_secs(10 * 60),
+            snapshot_stalled_for: Duration::from_secs(5 * 60),
+            internal_topic_missing_for: Duration::from_secs(60),
+            consumer_group_lag_window: Duration::from_secs(10 * 60),
+            consumer_group_not_catching_up_for: Duration::from_secs(10 * 60),
             exporter_job: "debezium-exporter".to_owned(),
             runbook_url: "docs/runbook.md".to_owned(),
             grafana_url: "http://localhost:3000".to_owned(),
