@@ -174,7 +174,7 @@ impl Observation for ClusterState {
                     severity: Urgency::Critical,
                     subject,
                     problem: "Kafka Connect's internal topic is missing (runbook step 3b deletes these)".to_owned(),
-                    runbook: Anchor::S1Reset.id(),
+                    runbook: Anchor::S1InternalTopics.id(),
                     actions: vec![
                         "Expect connectors to keep RUNNING in REST while offset commits stall and the worker log \
                          floods with unknown-topic retries; DELETE /connectors/N then times out"
@@ -192,7 +192,7 @@ impl Observation for ClusterState {
                     problem: "Kafka Connect's internal topic is not compacted: stored offsets and configs can be \
                               deleted by retention"
                         .to_owned(),
-                    runbook: Anchor::S1Reset.id(),
+                    runbook: Anchor::S1InternalTopics.id(),
                     actions: vec![format!("Set cleanup.policy=compact on {}", topic.name)],
                 });
             }
