@@ -36,20 +36,8 @@ pub struct Facts {
     /// At least one Kafka Connect cluster is configured (so "no connector claims this" means something).
     pub connect_configured: bool,
     pub debezium_connectors: Vec<DebeziumConnector>,
-    /// Every watched Kafka topic, with its newest record's timestamp.
-    pub published_topics: Vec<PublishedTopic>,
     /// What the JMX bridges (Jolokia, jmx_exporter) saw of Debezium's streaming MBeans.
     pub jmx: JmxFacts,
-}
-
-/// A watched Kafka topic and the timestamp of the newest record on it, so that a database
-/// source can count outbox rows newer than what has been published.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PublishedTopic {
-    pub cluster: String,
-    pub topic: String,
-    /// `None` while the topic holds no record (or its newest one could not be read this poll).
-    pub newest_record: Option<SystemTime>,
 }
 
 impl Facts {

@@ -21,6 +21,7 @@ use tokio_postgres::{Client, NoTls};
 
 use debezium_exporter::catalog::{self, Metric};
 use debezium_exporter::config::{Config, PostgresConfig};
+use debezium_exporter::published::PublishedTopics;
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::{Facts, Samples, Store};
 use debezium_exporter::source::{self, Source};
@@ -73,9 +74,19 @@ fn exporter_config(port: u16, user: &str, password: &str, db: &str, extra: &str)
 }
 
 fn stack_source(extra: &str) -> PostgresSource {
+    stack_source_seeing(extra, unshared())
+}
+
+/// A source that reads what a Kafka source published through `published`.
+fn stack_source_seeing(extra: &str, published: Arc<PublishedTopics>) -> PostgresSource {
     let config =
         exporter_config(pg_port(), &env("PG_USER", "debezium"), &env("PG_PASSWORD", "dbz-secret-pw"), &pg_db(), extra);
-    PostgresSource::new(&config, Duration::from_secs(5))
+    PostgresSource::new(&config, Duration::from_secs(5), published)
+}
+
+/// No Kafka source beside it.
+fn unshared() -> Arc<PublishedTopics> {
+    Arc::new(PublishedTopics::new(Duration::from_secs(60)))
 }
 
 /// Polls once and renders, as `/metrics` would.
@@ -297,6 +308,30 @@ async fn outbox_rows_are_counted_up_to_the_cap_and_the_oldest_event_aged() {
             let plan = plan.join("\n");
             assert!(plan.contains("Index Only Scan") || plan.contains("Index Scan"), "{plan}");
 
+            // Unpublished: rows newer than the newest record the Kafka source saw on the topics.
+            assert!(
+                value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label).is_none(),
+                "no published_topics configured: unknown, so absent"
+            );
+            let published = unshared();
+            let watching = stack_source_seeing(
+                &format!("      outbox:\n        - table: public.{table}\n          published_topics: ['outbox\\.event\\..*']\n"),
+                published.clone(),
+            );
+            let samples = poll(&watching).await;
+            assert!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label).is_none(), "Kafka not seen yet");
+            published.record("kafka", [("outbox.event.order".to_owned(), None)]);
+            let samples = poll(&watching).await;
+            assert_eq!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label), Some(25.0), "nothing published yet");
+            // Rows were created 3600 - n seconds ago (n = 0..24): 15 of them are newer than this.
+            let newest = SystemTime::now() - Duration::from_millis(3_590_500);
+            published.record("kafka", [("outbox.event.order".to_owned(), Some(newest))]);
+            let samples = poll(&watching).await;
+            assert_eq!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label), Some(15.0));
+            published.forget("kafka");
+            let samples = poll(&watching).await;
+            assert!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label).is_none(), "broker down: unknown");
+
             admin.batch_execute(&format!("DELETE FROM public.{table}")).await.unwrap();
             let samples = poll(&uncapped).await;
             assert_eq!(value(&samples, &catalog::OUTBOX_TABLE_ROWS, "table", &label), Some(0.0));
@@ -326,7 +361,7 @@ fn free_port() -> u16 {
 async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
     let port = free_port();
     let config = exporter_config(port, "nobody", "hunter2", "inventory", "");
-    let source: Arc<dyn Source> = Arc::new(PostgresSource::new(&config, Duration::from_secs(2)));
+    let source: Arc<dyn Source> = Arc::new(PostgresSource::new(&config, Duration::from_secs(2), unshared()));
     let store = Arc::new(Store::new([(source.kind(), source.target().to_owned())]));
     let target = store.targets()[0].clone();
     source::poll_once(source.as_ref(), &target, &store, Duration::from_secs(5)).await;
@@ -390,7 +425,7 @@ impl PrivateCluster {
     }
 
     fn source(&self, timeout: Duration) -> PostgresSource {
-        PostgresSource::new(&exporter_config(self.port, "postgres", "unused", "postgres", ""), timeout)
+        PostgresSource::new(&exporter_config(self.port, "postgres", "unused", "postgres", ""), timeout, unshared())
     }
 }
 

@@ -83,7 +83,7 @@ pub const REPLICATION_SLOT_ORPHANED: Metric = Metric {
 
 pub const OUTBOX_TABLE_ROWS: Metric = Metric {
     name: "outbox_table_rows",
-    help: "Rows in the outbox table, counted up to the configured count_cap (default 1000000) and no further: a value equal to the cap means at least that many.",
+    help: "Rows in the outbox table, counted up to the configured count_cap (default 100000) and no further: a value equal to the cap means at least that many.",
     kind: Kind::Gauge,
     labels: &["db", "table"],
     source: SOURCE,
@@ -92,6 +92,14 @@ pub const OUTBOX_TABLE_ROWS: Metric = Metric {
 pub const OUTBOX_OLDEST_EVENT_AGE_SECONDS: Metric = Metric {
     name: "outbox_oldest_event_age_seconds",
     help: "Now minus the oldest timestamp_column value in the outbox table; 0 when the table is empty.",
+    kind: Kind::Gauge,
+    labels: &["db", "table"],
+    source: SOURCE,
+};
+
+pub const OUTBOX_UNPUBLISHED_EVENTS: Metric = Metric {
+    name: "outbox_unpublished_events",
+    help: "Outbox rows newer than the newest record on the table's published_topics (as the Kafka source last saw them), counted up to count_cap. Absent while no watched topic is known.",
     kind: Kind::Gauge,
     labels: &["db", "table"],
     source: SOURCE,
@@ -109,4 +117,5 @@ pub(super) const ALL: &[&Metric] = &[
     &REPLICATION_SLOT_ORPHANED,
     &OUTBOX_TABLE_ROWS,
     &OUTBOX_OLDEST_EVENT_AGE_SECONDS,
+    &OUTBOX_UNPUBLISHED_EVENTS,
 ];

@@ -127,6 +127,11 @@ pub struct OutboxConfig {
     /// `outbox_table_rows` stops counting here, so a huge table never costs a full scan.
     #[serde(default = "default_count_cap")]
     pub count_cap: u64,
+    /// Kafka topics this table's events are published to (names or regexes, as in
+    /// `sources.kafka[].topics`, which must watch them too). With them, the rows newer than
+    /// the newest record on those topics are exported as `outbox_unpublished_events`.
+    #[serde(default)]
+    pub published_topics: Vec<super::NamePattern>,
 }
 
 fn default_timestamp_column() -> Identifier {
@@ -134,7 +139,7 @@ fn default_timestamp_column() -> Identifier {
 }
 
 /// The default for `count_cap`.
-pub const DEFAULT_COUNT_CAP: u64 = 1_000_000;
+pub const DEFAULT_COUNT_CAP: u64 = 100_000;
 
 fn default_count_cap() -> u64 {
     DEFAULT_COUNT_CAP

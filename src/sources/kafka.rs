@@ -29,7 +29,8 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 use crate::catalog;
 use crate::config::{KafkaConfig, NamePattern};
 use crate::generate::runbook::Anchor;
-use crate::snapshot::{Facts, Finding, Observation, PublishedTopic, Samples, StatusLine, Urgency};
+use crate::published::PublishedTopics;
+use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
 
 /// What one poll saw of one Kafka cluster.
@@ -117,19 +118,14 @@ fn indicator(on: bool) -> f64 {
     if on { 1.0 } else { 0.0 }
 }
 
-impl Observation for ClusterState {
-    fn share(&self, cluster: &str, facts: &mut Facts) {
-        for (topic, newest) in &self.newest_records {
-            facts.published_topics.push(PublishedTopic {
-                cluster: cluster.to_owned(),
-                topic: topic.clone(),
-                newest_record: newest
-                    .and_then(|millis| u64::try_from(millis).ok())
-                    .map(|millis| SystemTime::UNIX_EPOCH + Duration::from_millis(millis)),
-            });
-        }
-    }
+/// A record timestamp (milliseconds since the epoch) as a time; `None` for an empty topic.
+fn millis_to_time(millis: Option<i64>) -> Option<SystemTime> {
+    millis
+        .and_then(|millis| u64::try_from(millis).ok())
+        .map(|millis| SystemTime::UNIX_EPOCH + Duration::from_millis(millis))
+}
 
+impl Observation for ClusterState {
     fn render(&self, cluster: &str, _facts: &Facts, out: &mut Samples) {
         for topic in &self.internal_topics {
             out.push(&catalog::CONNECT_INTERNAL_TOPIC_PRESENT, [cluster, &topic.name], indicator(topic.present));
@@ -290,6 +286,7 @@ struct Watch {
 /// Polls one Kafka cluster.
 pub struct KafkaSource {
     cluster: String,
+    published: Arc<PublishedTopics>,
     timeout: Duration,
     watch: Arc<Watch>,
     clients: Arc<Mutex<Clients>>,
@@ -321,7 +318,7 @@ fn client_config(config: &KafkaConfig) -> ClientConfig {
 
 impl KafkaSource {
     /// Creates the cluster's handles; librdkafka connects lazily, so this fails only on settings.
-    pub fn new(config: &KafkaConfig, timeout: Duration) -> Result<Self, KafkaError> {
+    pub fn new(config: &KafkaConfig, timeout: Duration, published: Arc<PublishedTopics>) -> Result<Self, KafkaError> {
         let last_error = Arc::new(Mutex::new(None));
         let context = || Context { last_error: last_error.clone() };
         // librdkafka refuses `assign` without a group id. This one never subscribes or commits,
@@ -336,6 +333,7 @@ impl KafkaSource {
         let admin = client_config(config).create_with_context(context())?;
         Ok(KafkaSource {
             cluster: config.cluster(),
+            published,
             timeout,
             watch: Arc::new(Watch {
                 internal_topics: config.internal_topics.clone(),
@@ -371,8 +369,21 @@ impl Source for KafkaSource {
             clients.observe(&watch, deadline)
         })
         .await
-        .map_err(|error| PollError::new(ErrorReason::Query, format!("Kafka poll task failed: {error}")))??;
-        Ok(Arc::new(state))
+        .map_err(|error| PollError::new(ErrorReason::Query, format!("Kafka poll task failed: {error}")))
+        .and_then(|state| state);
+        match state {
+            Ok(state) => {
+                self.published.record(
+                    &self.cluster,
+                    state.newest_records.iter().map(|(topic, millis)| (topic.clone(), millis_to_time(*millis))),
+                );
+                Ok(Arc::new(state))
+            }
+            Err(error) => {
+                self.published.forget(&self.cluster);
+                Err(error)
+            }
+        }
     }
 }
 
@@ -856,23 +867,9 @@ outbox_last_published_timestamp_seconds ["dc1", "outbox.event.order"] 1700000000
     }
 
     #[test]
-    fn shares_the_newest_record_of_every_watched_topic() {
-        let state = ClusterState {
-            newest_records: BTreeMap::from([("a".into(), Some(1_500)), ("b".into(), None)]),
-            ..ClusterState::default()
-        };
-        let mut facts = Facts::default();
-        state.share("dc1", &mut facts);
-        assert_eq!(
-            facts.published_topics,
-            [
-                PublishedTopic {
-                    cluster: "dc1".into(),
-                    topic: "a".into(),
-                    newest_record: Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_500)),
-                },
-                PublishedTopic { cluster: "dc1".into(), topic: "b".into(), newest_record: None },
-            ]
-        );
+    fn record_timestamps_become_times() {
+        assert_eq!(millis_to_time(Some(1_500)), Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_500)));
+        assert_eq!(millis_to_time(None), None);
+        assert_eq!(millis_to_time(Some(-1)), None, "no timestamp");
     }
 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::http::HttpClient;
+use crate::published::PublishedTopics;
 use crate::source::Source;
 
 /// A source with the timeout its poll loop should use.
@@ -24,6 +25,9 @@ pub struct Configured {
 /// Every source the configuration enables, in one explicit list.
 pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     let mut sources = Vec::new();
+    // Kafka sources write what they saw here and PostgreSQL sources read it, for
+    // outbox_unpublished_events; three missed polls make an entry stale.
+    let published = Arc::new(PublishedTopics::new(config.poll.interval * 3));
     for (index, connect) in config.sources.connect.iter().enumerate() {
         let timeout = config.timeout_for(connect.timeout);
         let client = HttpClient::new(timeout, connect.basic_auth.clone(), &connect.tls)
@@ -32,11 +36,14 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     }
     for postgres in &config.sources.postgres {
         let timeout = config.timeout_for(postgres.timeout);
-        sources.push(Configured { source: Arc::new(postgres::PostgresSource::new(postgres, timeout)), timeout });
+        sources.push(Configured {
+            source: Arc::new(postgres::PostgresSource::new(postgres, timeout, published.clone())),
+            timeout,
+        });
     }
     for (index, kafka) in config.sources.kafka.iter().enumerate() {
         let timeout = config.timeout_for(kafka.timeout);
-        let source = kafka::KafkaSource::new(kafka, timeout)
+        let source = kafka::KafkaSource::new(kafka, timeout, published.clone())
             .map_err(|error| anyhow::anyhow!("sources.kafka[{index}]: {error}"))?;
         sources.push(Configured { source: Arc::new(source), timeout });
     }

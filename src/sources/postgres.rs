@@ -11,10 +11,8 @@
 //! The server version is read once per connection and picks the queries ([`plan`]); whether
 //! the server is a standby is checked on every poll, so a promotion is followed.
 //!
-//! Seam for `outbox_unpublished_events` (needs the Kafka source): the Kafka source would
-//! share, per outbox table, the creation time of the newest event seen on its topics; this
-//! poll would then add `count(*) ... WHERE timestamp_column > $1 LIMIT cap` next to the
-//! queries in [`OutboxQueries`].
+//! `outbox_unpublished_events` counts the rows newer than the newest record the Kafka source
+//! saw on the table's `published_topics` ([`crate::published`]).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -27,8 +25,9 @@ use tokio_postgres::types::PgLsn;
 use tokio_postgres::{Client, NoTls};
 
 use crate::catalog;
-use crate::config::{OutboxConfig, PostgresConfig, PostgresDsn, error_chain};
+use crate::config::{NamePattern, OutboxConfig, PostgresConfig, PostgresDsn, error_chain};
 use crate::generate::runbook::Anchor;
+use crate::published::{Newest, PublishedTopics};
 use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
 
@@ -93,8 +92,8 @@ pub fn plan(server: Server) -> Result<QueryPlan, String> {
     })
 }
 
-/// The two bounded queries for one outbox table, names quoted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The bounded queries for one outbox table, names quoted.
+#[derive(Debug, Clone)]
 pub struct OutboxQueries {
     /// The `table` label.
     pub table: String,
@@ -102,6 +101,9 @@ pub struct OutboxQueries {
     pub count: String,
     /// now − min(timestamp column): one index probe when the column is indexed.
     pub oldest_age: String,
+    /// Rows newer than `$1`, at most `$2`: an index range scan when the column is indexed.
+    pub unpublished: String,
+    pub published_topics: Vec<NamePattern>,
     pub cap: i64,
 }
 
@@ -113,6 +115,8 @@ impl OutboxQueries {
             table: outbox.table.to_string(),
             count: format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT $1) AS capped"),
             oldest_age: format!("SELECT EXTRACT(EPOCH FROM now() - min({column}))::float8 FROM {table}"),
+            unpublished: format!("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} > $1 LIMIT $2) AS capped"),
+            published_topics: outbox.published_topics.clone(),
             cap: i64::try_from(outbox.count_cap).unwrap_or(i64::MAX),
         }
     }
@@ -163,6 +167,8 @@ pub struct OutboxState {
     pub rows: u64,
     /// `None` when the table is empty.
     pub oldest_age_seconds: Option<f64>,
+    /// Rows newer than the newest published event, up to the cap; `None` when not known.
+    pub unpublished: Option<u64>,
 }
 
 /// `wal_status` values, in the order they are rendered.
@@ -229,6 +235,9 @@ impl Observation for DatabaseState {
                 [db, &outbox.table],
                 outbox.oldest_age_seconds.unwrap_or(0.0),
             );
+            if let Some(unpublished) = outbox.unpublished {
+                out.push(&catalog::OUTBOX_UNPUBLISHED_EVENTS, [db, &outbox.table], unpublished as f64);
+            }
         }
     }
 
@@ -419,17 +428,19 @@ pub struct PostgresSource {
     password_file: Option<PathBuf>,
     timeout: Duration,
     outbox: Vec<OutboxQueries>,
+    published: Arc<PublishedTopics>,
     session: tokio::sync::Mutex<Session>,
 }
 
 impl PostgresSource {
-    pub fn new(config: &PostgresConfig, timeout: Duration) -> Self {
+    pub fn new(config: &PostgresConfig, timeout: Duration, published: Arc<PublishedTopics>) -> Self {
         PostgresSource {
             db: config.db(),
             dsn: config.dsn.clone(),
             password_file: config.password_file.clone(),
             timeout,
             outbox: config.outbox.iter().map(OutboxQueries::new).collect(),
+            published,
             session: tokio::sync::Mutex::new(Session::default()),
         }
     }
@@ -530,10 +541,27 @@ impl PostgresSource {
                 .await
                 .and_then(|row| row.try_get(0))
                 .map_err(|error| in_table(query_error(error)))?;
+            let since = match self.published.newest(&queries.published_topics) {
+                Some(Newest::At(newest)) => Some(newest),
+                Some(Newest::Nothing) => Some(std::time::SystemTime::UNIX_EPOCH),
+                None => None,
+            };
+            let unpublished: Option<i64> = match since {
+                Some(since) => Some(
+                    connection
+                        .client
+                        .query_one(queries.unpublished.as_str(), &[&since, &queries.cap])
+                        .await
+                        .and_then(|row| row.try_get(0))
+                        .map_err(|error| in_table(query_error(error)))?,
+                ),
+                None => None,
+            };
             Ok::<_, PollError>(OutboxState {
                 table: queries.table.clone(),
                 rows: rows.max(0) as u64,
                 oldest_age_seconds: oldest_age_seconds.map(|age| age.max(0.0)),
+                unpublished: unpublished.map(|count| count.max(0) as u64),
             })
         }))
         .await?;
@@ -654,6 +682,10 @@ mod tests {
             "SELECT EXTRACT(EPOCH FROM now() - min(\"Created At\"))::float8 FROM \"Sales\".\"outbox\""
         );
         assert_eq!(queries.cap, 5000);
+        assert_eq!(
+            queries.unpublished,
+            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" WHERE \"Created At\" > $1 LIMIT $2) AS capped"
+        );
     }
 
     fn slot(name: &str, active: bool) -> Slot {
@@ -691,7 +723,12 @@ mod tests {
             current_lsn: 10_000,
             max_slot_wal_keep_size_bytes: Some(-1.0),
             slots: vec![slot("debezium", false), slot("forgotten", false), physical],
-            outbox: vec![OutboxState { table: "public.outbox".to_owned(), rows: 7, oldest_age_seconds: None }],
+            outbox: vec![OutboxState {
+                table: "public.outbox".to_owned(),
+                rows: 7,
+                oldest_age_seconds: None,
+                unpublished: Some(3),
+            }],
         };
         let facts = Facts {
             connect_configured: true,
