@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::{Observation, Store};
-use debezium_exporter::sources::connect::{ClusterState, Connector, DebeziumConfig, State, Task};
+use debezium_exporter::sources::connect::{ClusterState, Connector, DebeziumConfig, State, Task, Trace};
 
 /// A cluster that looks like a big real one: mostly RUNNING, a few of everything else.
 fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
@@ -30,8 +30,10 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
                 class: "io.debezium.connector.postgresql.PostgresConnector".to_owned(),
                 state: Some(state),
                 worker_id: worker(n),
-                trace_head: (state == State::Failed)
-                    .then(|| "org.apache.kafka.connect.errors.ConnectException: bench".to_owned()),
+                trace: (state == State::Failed).then(|| Trace {
+                    head: "org.apache.kafka.connect.errors.ConnectException: bench".to_owned(),
+                    root_cause: None,
+                }),
                 tasks: (0..tasks_per_connector)
                     .map(|id| {
                         let failed = n % 50 == 7 && id == 0;
@@ -39,7 +41,10 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
                             id,
                             state: Some(if failed { State::Failed } else { state }),
                             worker_id: worker(n + id as usize),
-                            trace_head: failed.then(|| "io.debezium.DebeziumException: bench".to_owned()),
+                            trace: failed.then(|| Trace {
+                                head: "io.debezium.DebeziumException: bench".to_owned(),
+                                root_cause: None,
+                            }),
                         }
                     })
                     .collect(),
@@ -53,7 +58,7 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
             }
         })
         .collect();
-    ClusterState { connectors }
+    ClusterState { connectors, rest_url: "http://connect:8083".to_owned() }
 }
 
 fn main() {
