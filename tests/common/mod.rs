@@ -28,6 +28,11 @@ pub fn pg_password() -> String {
 
 /// Runs SQL as the superuser over the stack's unix socket; panics with psql's error.
 pub fn psql_admin(sql: &str) -> String {
+    try_psql_admin(sql).unwrap_or_else(|error| panic!("psql {sql}: {error}"))
+}
+
+/// Runs SQL as the superuser over the stack's unix socket; psql's error on failure.
+pub fn try_psql_admin(sql: &str) -> Result<String, String> {
     let output = Command::new("psql")
         .args(["-X", "-At", "-v", "ON_ERROR_STOP=1"])
         .args(["-h", &env_or("PG_SOCKET_DIR", "/tmp/debezium-exporter-stack/pg/socket")])
@@ -37,8 +42,11 @@ pub fn psql_admin(sql: &str) -> String {
         .args(["-c", sql])
         .output()
         .expect("psql runs");
-    assert!(output.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
+    if output.status.success() {
+        Ok(String::from_utf8(output.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
 }
 
 /// The outbox connector config of `scripts/connectors/outbox-connector.json`, filled in.
@@ -111,10 +119,12 @@ impl Connect {
             let active = psql_admin(&format!("SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'"));
             match active.trim() {
                 "" => return,
-                "f" => {
-                    psql_admin(&format!("SELECT pg_drop_replication_slot('{slot}')"));
-                    return;
-                }
+                // The stopping task may still hold it for a moment: then it is active again.
+                "f" => match try_psql_admin(&format!("SELECT pg_drop_replication_slot('{slot}')")) {
+                    Ok(_) => return,
+                    Err(error) if error.contains("is active") => tokio::time::sleep(Duration::from_millis(500)).await,
+                    Err(error) => panic!("dropping slot {slot}: {error}"),
+                },
                 _ => tokio::time::sleep(Duration::from_millis(500)).await,
             }
         }
