@@ -5,14 +5,27 @@
 //!
 //! One exporter, Prometheus and Alertmanager serve every scenario; scenarios run concurrently,
 //! each on its own pipeline (connector, slot, publication named `e2e-…`), and a healthy control
-//! pipeline beside them must stay quiet throughout.
+//! pipeline beside them must stay quiet throughout. Each scenario judges the alerts of its own
+//! pipeline, the control pipeline's and the exporter's; the others are judged by their scenario.
+//!
+//! Every outbox connector on the shared stack publishes every row of `public.outbox` to
+//! `outbox.event.<aggregatetype>`, so the backlog scenario routes its connector's events to a
+//! topic of its own: only there does a count prove that this connector lost nothing.
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
+use rdkafka::Offset;
+use rdkafka::admin::{AdminClient, AdminOptions};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::topic_partition_list::TopicPartitionList;
 use reqwest::Method;
 
 use common::alerting::{Alert, Alerting};
@@ -55,6 +68,21 @@ impl Pipeline {
         connect.create(&outbox_connector(&self.connector, &self.slot, &self.publication)).await;
     }
 
+    /// Like `create`, but the EventRouter publishes to `own_topic` instead of the topic every
+    /// outbox connector of the stack shares.
+    async fn create_with_own_topics(&self, connect: &Connect) {
+        self.create_publication();
+        let mut config = outbox_connector(&self.connector, &self.slot, &self.publication);
+        config["config"]["transforms.outbox.route.topic.replacement"] =
+            format!("{}.outbox.event.${{routedByValue}}", self.connector).into();
+        connect.create(&config).await;
+    }
+
+    /// The topic `create_with_own_topics` routes this aggregate type's events to.
+    fn own_topic(&self, aggregate: &str) -> String {
+        format!("{}.outbox.event.{aggregate}", self.connector)
+    }
+
     async fn remove(&self, connect: &Connect) {
         connect.remove(&self.connector, &self.slot).await;
         psql_admin(&format!("DROP PUBLICATION IF EXISTS {}", self.publication));
@@ -70,16 +98,21 @@ struct Stack {
     exporter: Exporter,
     alerting: Alerting,
     task_failure: Pipeline,
+    backlog: Pipeline,
     control: Pipeline,
 }
 
 impl Stack {
-    /// The alerts of this test (its pipelines and its exporter's own targets) that `expected`
-    /// does not allow: they must not be pending or firing. Other people's connectors on the
-    /// shared worker are not ours to judge.
-    async fn unexpected_alerts(&self, expected: impl Fn(&Alert) -> bool) -> Vec<Alert> {
+    fn pipelines(&self) -> [&Pipeline; 3] {
+        [&self.task_failure, &self.backlog, &self.control]
+    }
+
+    /// The alerts of `judged` pipelines, the control pipeline and the exporter's own targets
+    /// that `expected` does not allow: they must not be pending or firing. Other people's
+    /// connectors on the shared worker are not ours to judge.
+    async fn unexpected_alerts(&self, judged: &[&Pipeline], expected: impl Fn(&Alert) -> bool) -> Vec<Alert> {
         let ours = |alert: &Alert| {
-            [&self.task_failure, &self.control].iter().any(|pipeline| pipeline.is_subject_of(alert))
+            judged.iter().chain([&&self.control]).any(|pipeline| pipeline.is_subject_of(alert))
                 || alert.label("target") == Some(CLUSTER)
                 || alert.name() == "DebeziumExporterAbsent"
         };
@@ -87,9 +120,10 @@ impl Stack {
         alerts.into_iter().filter(|alert| ours(alert) && !expected(alert)).collect()
     }
 
-    /// Asserts the rest stayed quiet: nothing of ours is pending or firing besides `expected`.
-    async fn assert_quiet_besides(&self, when: &str, expected: impl Fn(&Alert) -> bool) {
-        let unexpected = self.unexpected_alerts(expected).await;
+    /// Asserts the rest stayed quiet: nothing of `judged` (and the control pipeline and the
+    /// exporter) is pending or firing besides `expected`.
+    async fn assert_quiet_besides(&self, when: &str, judged: &[&Pipeline], expected: impl Fn(&Alert) -> bool) {
+        let unexpected = self.unexpected_alerts(judged, expected).await;
         assert!(unexpected.is_empty(), "{when}: alerts that should be quiet: {unexpected:#?}");
     }
 
@@ -115,31 +149,60 @@ fn pg_dsn() -> String {
     )
 }
 
-/// Every scenario, sharing one exporter, Prometheus and Alertmanager; pipelines are removed
-/// whether the scenarios pass or not.
+fn bootstrap() -> String {
+    format!("127.0.0.1:{}", env_or("KAFKA_PORT", "9092"))
+}
+
+/// The exporter's PostgreSQL source, with the stack's outbox table; the DSN (and its password)
+/// stays in the environment.
+const POSTGRES_CONFIG: &str = "sources:
+  postgres:
+    - name: e2e
+      dsn: ${E2E_SCENARIO_DSN}
+      outbox:
+        - table: public.outbox
+          timestamp_column: created_at
+";
+
+/// Every scenario, sharing one exporter, Prometheus and Alertmanager; pipelines, outbox rows
+/// and topics are removed whether the scenarios pass or not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn runbook_incidents_fire_the_generated_alerts() {
     let started = Instant::now();
     // SAFETY: set before any thread of ours reads the environment; only the exporter child reads it.
     unsafe { std::env::set_var("E2E_SCENARIO_DSN", pg_dsn()) };
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_dir.path().join("exporter.yml");
+    std::fs::write(&config, POSTGRES_CONFIG).unwrap();
     let connect = Connect::new();
     let exporter = Exporter::start(&[
+        "--config.file",
+        config.to_str().unwrap(),
         "--connect.url",
         &format!("{CLUSTER}={}", connect.url),
-        "--postgres.dsn",
-        &format!("{CLUSTER}=${{E2E_SCENARIO_DSN}}"),
+        "--jolokia.url",
+        &format!("{CLUSTER}=http://127.0.0.1:{}/jolokia", env_or("JOLOKIA_PORT", "8778")),
         "--poll.interval",
         "1s",
     ]);
     let alerting = Alerting::start(exporter.base.trim_start_matches("http://")).await;
-    let stack =
-        Stack { connect, exporter, alerting, task_failure: Pipeline::new("task"), control: Pipeline::new("quiet") };
+    let stack = Stack {
+        connect,
+        exporter,
+        alerting,
+        task_failure: Pipeline::new("task"),
+        backlog: Pipeline::new("backlog"),
+        control: Pipeline::new("quiet"),
+    };
 
     let outcome = AssertUnwindSafe(run_scenarios(&stack)).catch_unwind().await;
-    for pipeline in [&stack.task_failure, &stack.control] {
+    for pipeline in stack.pipelines() {
         pipeline.remove(&stack.connect).await;
     }
+    let aggregate = backlog_aggregate();
+    psql_admin(&format!("DELETE FROM public.outbox WHERE aggregatetype = '{aggregate}'"));
+    delete_topics(&[&stack.backlog.own_topic(&aggregate), &format!("outbox.event.{aggregate}")]).await;
     if let Err(panic) = outcome {
         eprintln!("exporter log:\n{}\n{}", stack.exporter.log(), stack.alerting.logs());
         std::panic::resume_unwind(panic);
@@ -150,22 +213,48 @@ async fn runbook_incidents_fire_the_generated_alerts() {
 async fn run_scenarios(stack: &Stack) {
     stack.control.create(&stack.connect).await;
     stack.task_failure.create(&stack.connect).await;
-    tokio::join!(stack.wait_running(&stack.control), stack.wait_running(&stack.task_failure));
-    stack.assert_quiet_besides("every pipeline RUNNING", |_| false).await;
+    stack.backlog.create_with_own_topics(&stack.connect).await;
+    tokio::join!(
+        stack.wait_running(&stack.control),
+        stack.wait_running(&stack.task_failure),
+        stack.wait_running(&stack.backlog)
+    );
+    stack.assert_quiet_besides("every pipeline RUNNING", &stack.pipelines(), |_| false).await;
 
-    task_failed(stack).await;
+    tokio::join!(task_failed(stack), stopped_with_backlog(stack));
 
-    stack.assert_quiet_besides("after every scenario", |_| false).await;
+    // The task pipeline stays stuck after step 2 (see `task_failed`): its slot is inactive
+    // between Debezium's retries, so its slot alert may be pending; nothing else may be.
+    let stuck_slot =
+        |alert: &Alert| alert.name() == "ReplicationSlotInactive" && alert.has(&[("slot", &stack.task_failure.slot)]);
+    stack.assert_quiet_besides("after every scenario", &stack.pipelines(), stuck_slot).await;
+}
+
+/// `debezium_connector_streaming` of a connector as Prometheus has it (the JMX side of
+/// `DebeziumConnectorStuck`): `None` when the series is absent.
+async fn streaming(alerting: &Alerting, connector: &str) -> Option<f64> {
+    let expr = format!("debezium_connector_streaming{{cluster=\"{CLUSTER}\",connector=\"{connector}\"}}");
+    alerting.query(&expr).await.first().map(|(_, value)| *value)
 }
 
 /// Runbook scenario 1, for a task: Debezium fails the task (not the connector) when its
 /// publication is gone. `DebeziumTaskFailed` goes pending, fires, reaches Alertmanager with its
-/// labels and Korean summary; step 2 (fix the cause, restart the failed task) clears it.
+/// labels and Korean summary; step 2 (fix the cause, restart the failed task) clears it but
+/// leaves the task RUNNING and stuck. Along the way, the JMX side of scenario 2b:
+/// `debezium_connector_streaming` is 1 while RUNNING, 0 while FAILED and 0 while stuck.
 async fn task_failed(stack: &Stack) {
     let pipeline = &stack.task_failure;
+    let judged = &[pipeline];
     let name = pipeline.connector.as_str();
     let alerting = &stack.alerting;
     let this_alert = |alert: &Alert| alert.name() == "DebeziumTaskFailed" && alert.has(&[("connector", name)]);
+    // The failed task lets go of its slot, and only `DebeziumConnectorFailed` inhibits slot
+    // alerts: with a task failure the slot alert of the same pipeline is expected too.
+    let slot_alert =
+        |alert: &Alert| alert.name() == "ReplicationSlotInactive" && alert.has(&[("slot", &pipeline.slot)]);
+    let streaming_now = format!("debezium_connector_streaming{{cluster=\"{CLUSTER}\",connector=\"{name}\"}} == 1");
+
+    alerting.wait_for_query(&streaming_now, PATIENCE, |result| result.len() == 1).await;
 
     psql_admin(&format!("DROP PUBLICATION {}", pipeline.publication));
     let status = stack.connect.call(Method::POST, &format!("{name}/restart?includeTasks=true")).await;
@@ -178,6 +267,10 @@ async fn task_failed(stack: &Stack) {
     assert!(alert.has(&[("cluster", CLUSTER), ("task", "0"), ("severity", "critical")]), "{alert:#?}");
     assert!(alert.has(&[("job", common::alerting::JOB)]), "{alert:#?}");
     assert_eq!(alert.annotation("summary"), Some(format!("Debezium 태스크 장애 ({name} 태스크 0)").as_str()));
+
+    // Debezium unregisters its MBeans while the task is FAILED: the series is 0 or gone.
+    alerting.wait_for_query(&streaming_now, PATIENCE, |result| result.is_empty()).await;
+    eprintln!("task FAILED: debezium_connector_streaming{{connector={name}}} = {:?}", streaming(alerting, name).await);
 
     // The runbook's own expression watches the connector count: a failed task leaves its
     // connector RUNNING, so this connector is not among the failed ones; the task count is.
@@ -192,9 +285,7 @@ async fn task_failed(stack: &Stack) {
     let failed_tasks =
         alerting.query(&format!("kafka_connect_worker_task_count{{cluster=\"{CLUSTER}\",state=\"failed\"}}")).await;
     assert!(failed_tasks.first().is_some_and(|(_, count)| *count >= 1.0), "{failed_tasks:?}");
-    stack
-        .assert_quiet_besides("task FAILED, pending", |alert| pipeline.is_subject_of(alert) && this_alert(alert))
-        .await;
+    stack.assert_quiet_besides("task FAILED, pending", judged, |alert| this_alert(alert) || slot_alert(alert)).await;
 
     alerting
         .wait_for_prometheus("DebeziumTaskFailed firing", FOR_ONE_MINUTE, |alerts| {
@@ -212,13 +303,30 @@ async fn task_failed(stack: &Stack) {
     assert!(description.contains(&format!("Kafka Connect 클러스터: {CLUSTER}")), "{description}");
     assert!(!description.contains("{{"), "every template is rendered: {description}");
     assert_eq!(received.0["receivers"][0]["name"], "debezium-critical", "{received:#?}");
-    stack.assert_quiet_besides("task FAILED, firing", |alert| pipeline.is_subject_of(alert) && this_alert(alert)).await;
-    // The failed task has let go of its slot: the slot alerts see this pipeline too, and only
-    // `DebeziumConnectorFailed` inhibits them, which a task failure never raises.
-    let slot_active = format!("pg_replication_slot_active{{slot=\"{}\",connector=\"{name}\"}} == 0", pipeline.slot);
-    alerting.wait_for_query(&slot_active, PATIENCE, |result| result.len() == 1).await;
+    stack.assert_quiet_besides("task FAILED, firing", judged, |alert| this_alert(alert) || slot_alert(alert)).await;
 
-    // Step 2, once the cause is fixed.
+    // Scenario 3's inhibition, as far as real alerts go: the slot alert of this pipeline is
+    // pending with the `cluster` and `connector` the inhibit rule compares, but the rule's only
+    // source is `DebeziumConnectorFailed`, which a task failure never raises: when the slot
+    // alert fires (after its 10 m `for`) nothing in the generated config mutes it.
+    let alerts = alerting
+        .wait_for_prometheus("ReplicationSlotInactive of the failed task's slot", PATIENCE, |alerts| {
+            alerts.iter().any(slot_alert)
+        })
+        .await;
+    let slot_pending = alerts.iter().find(|alert| slot_alert(alert)).unwrap();
+    assert!(slot_pending.has(&[("cluster", CLUSTER), ("connector", name), ("db", "e2e")]), "{slot_pending:#?}");
+    let muting = alerting.alertmanager_alerts().await;
+    assert!(
+        !muting.iter().any(|alert| alert.name() == "DebeziumConnectorFailed" && alert.has(&[("connector", name)])),
+        "a task failure must not raise DebeziumConnectorFailed: {muting:#?}"
+    );
+
+    // Step 2, once the cause is fixed: the task is RUNNING again and `DebeziumTaskFailed`
+    // clears, yet the pipeline does not stream: the slot decodes with the catalog of its
+    // restart point, where the re-created publication does not exist, and Debezium retries
+    // that every 10 s for ever (Connect's log: `publication "…" does not exist`). That is
+    // scenario 2b's "stuck but RUNNING", and the metric says so.
     pipeline.create_publication();
     let status = stack.connect.call(Method::POST, &format!("{name}/restart?includeTasks=true&onlyFailed=true")).await;
     assert!(matches!(status, 202 | 204), "restart answered {status}");
@@ -227,4 +335,172 @@ async fn task_failed(stack: &Stack) {
     alerting
         .wait_for_alertmanager("DebeziumTaskFailed resolved", PATIENCE, |alerts| !alerts.iter().any(this_alert))
         .await;
+    let stuck = format!(
+        "kafka_connect_connector_task_state{{cluster=\"{CLUSTER}\",connector=\"{name}\",task=\"0\",state=\"running\"}} == 1 \
+         and on (cluster, connector) debezium_connector_streaming == 0"
+    );
+    alerting.wait_for_query(&stuck, PATIENCE, |result| result.len() == 1).await;
+    eprintln!("after step 2: {name} RUNNING, debezium_connector_streaming = {:?}", streaming(alerting, name).await);
+}
+
+/// The outbox rows' `aggregatetype` of the backlog scenario, unique to this run.
+fn backlog_aggregate() -> String {
+    format!("e2ebacklog{}", std::process::id())
+}
+
+/// Inserts outbox rows `first..first + count` of `aggregate`, keyed `e2e-<n>`, in one transaction.
+fn insert_outbox_rows(aggregate: &str, first: usize, count: usize) -> BTreeSet<String> {
+    let keys: BTreeSet<String> = (first..first + count).map(|n| format!("e2e-{n}")).collect();
+    let values: Vec<String> = keys
+        .iter()
+        .map(|key| format!("(gen_random_uuid(), '{aggregate}', '{key}', 'OrderCreated', '{{\"total\": 42}}')"))
+        .collect();
+    psql_admin(&format!(
+        "INSERT INTO public.outbox (id, aggregatetype, aggregateid, type, payload) VALUES {}",
+        values.join(", ")
+    ));
+    keys
+}
+
+/// One value from an instant query that must return exactly one series.
+async fn single(alerting: &Alerting, expr: &str) -> f64 {
+    let result = alerting.wait_for_query(expr, PATIENCE, |result| result.len() == 1).await;
+    result[0].1
+}
+
+/// Runbook scenarios 3 and 5 on one pipeline: the connector is STOPPED while the application
+/// keeps writing to the outbox. The slot goes inactive and its lag and retained WAL grow
+/// (`ReplicationSlotInactive` pending; `ReplicationSlotLagHigh` needs 1 GiB, so only the growth
+/// of its metric is asserted), the outbox metrics move (`OutboxBacklogGrowing` pending); after
+/// the resume every inserted event reaches Kafka.
+async fn stopped_with_backlog(stack: &Stack) {
+    let pipeline = &stack.backlog;
+    let judged = &[pipeline];
+    let name = pipeline.connector.as_str();
+    let slot = pipeline.slot.as_str();
+    let alerting = &stack.alerting;
+    let aggregate = backlog_aggregate();
+    let slot_alert = |alert: &Alert| alert.name() == "ReplicationSlotInactive" && alert.has(&[("slot", slot)]);
+    let outbox = "{db=\"e2e\",table=\"public.outbox\"}";
+    let lag = format!("pg_replication_slot_lag_bytes{{slot=\"{slot}\",connector=\"{name}\"}}");
+    let retained = format!("pg_replication_slot_retained_wal_bytes{{slot=\"{slot}\",connector=\"{name}\"}}");
+
+    let status = stack.connect.call(Method::PUT, &format!("{name}/stop")).await;
+    assert!(matches!(status, 202 | 204), "stop answered {status}");
+    let stopped =
+        format!("kafka_connect_connector_state{{cluster=\"{CLUSTER}\",connector=\"{name}\",state=\"stopped\"}} == 1");
+    alerting.wait_for_query(&stopped, PATIENCE, |result| result.len() == 1).await;
+    let inactive = format!("pg_replication_slot_active{{slot=\"{slot}\",connector=\"{name}\"}} == 0");
+    alerting.wait_for_query(&inactive, PATIENCE, |result| result.len() == 1).await;
+    let streaming_now = format!("debezium_connector_streaming{{cluster=\"{CLUSTER}\",connector=\"{name}\"}} == 1");
+    alerting.wait_for_query(&streaming_now, PATIENCE, |result| result.is_empty()).await;
+
+    // The application keeps writing: two batches, each seen by Prometheus before the next.
+    let rows_before = single(alerting, &format!("outbox_table_rows{outbox}")).await;
+    let first_insert = Instant::now();
+    let mut inserted = insert_outbox_rows(&aggregate, 0, 10);
+    let rows_expr = format!("outbox_table_rows{outbox} >= {}", rows_before + 10.0);
+    alerting.wait_for_query(&rows_expr, PATIENCE, |result| result.len() == 1).await;
+    let (lag_1, retained_1) = (single(alerting, &lag).await, single(alerting, &retained).await);
+    let age_1 = single(alerting, &format!("outbox_oldest_event_age_seconds{outbox}")).await;
+
+    inserted.extend(insert_outbox_rows(&aggregate, 10, 10));
+    let rows_expr = format!("outbox_table_rows{outbox} >= {}", rows_before + 20.0);
+    alerting.wait_for_query(&rows_expr, PATIENCE, |result| result.len() == 1).await;
+    let lag_2 = alerting.wait_for_query(&format!("{lag} > {lag_1}"), PATIENCE, |result| result.len() == 1).await[0].1;
+    let retained_2 =
+        alerting.wait_for_query(&format!("{retained} > {retained_1}"), PATIENCE, |result| result.len() == 1).await[0].1;
+    // The oldest row is at least as old as our first one, and ages while nobody publishes it.
+    let age_2 = single(alerting, &format!("outbox_oldest_event_age_seconds{outbox}")).await;
+    assert!(age_2 > age_1, "the oldest outbox event ages: {age_1} then {age_2}");
+    assert!(
+        age_2 >= first_insert.elapsed().as_secs_f64() - 5.0,
+        "oldest event age {age_2} s, but our first row was inserted {:?} ago",
+        first_insert.elapsed()
+    );
+    eprintln!(
+        "connector STOPPED: slot lag {lag_1} → {lag_2} bytes, retained WAL {retained_1} → {retained_2} bytes, \
+         oldest outbox event {age_1} → {age_2} s"
+    );
+
+    let alerts = alerting
+        .wait_for_prometheus("ReplicationSlotInactive pending", PATIENCE, |alerts| alerts.iter().any(slot_alert))
+        .await;
+    let alert = alerts.iter().find(|alert| slot_alert(alert)).unwrap();
+    assert!(
+        alert.has(&[("cluster", CLUSTER), ("connector", name), ("db", "e2e"), ("severity", "warning")]),
+        "{alert:#?}"
+    );
+    assert_eq!(alert.annotation("summary"), Some(format!("복제 슬롯에 연결된 소비자가 없음 ({slot})").as_str()));
+    let backlog_alert = |alert: &Alert| {
+        alert.name() == "OutboxBacklogGrowing" && alert.has(&[("db", "e2e"), ("table", "public.outbox")])
+    };
+    alerting
+        .wait_for_prometheus("OutboxBacklogGrowing pending", PATIENCE, |alerts| alerts.iter().any(backlog_alert))
+        .await;
+    // A deliberate stop is not `DebeziumConnectorNotRunning`; nothing else of ours speaks.
+    stack.assert_quiet_besides("connector STOPPED with a backlog", judged, slot_alert).await;
+
+    let status = stack.connect.call(Method::PUT, &format!("{name}/resume")).await;
+    assert!(matches!(status, 202 | 204), "resume answered {status}");
+    stack.wait_running(pipeline).await;
+    alerting.wait_for_query(&streaming_now, PATIENCE, |result| result.len() == 1).await;
+    let topic = pipeline.own_topic(&aggregate);
+    let received = tokio::task::spawn_blocking(move || read_keys(&topic, &inserted)).await.unwrap();
+    eprintln!("after the resume: {} records of {name} on its topic, every inserted event among them", received);
+    alerting
+        .wait_for_prometheus("ReplicationSlotInactive cleared", PATIENCE, |alerts| !alerts.iter().any(slot_alert))
+        .await;
+}
+
+/// Reads `topic` from the beginning of every partition (assigned, no consumer group: group
+/// joins take ≈ 23 s on the test broker) until every key of `expected` was seen; returns how
+/// many records were read. Panics naming the missing keys after `PATIENCE`.
+fn read_keys(topic: &str, expected: &BTreeSet<String>) -> usize {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        // librdkafka wants a group even for assign(); it is never joined nor committed to.
+        .set("group.id", format!("{topic}-reader"))
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .create()
+        .unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let partitions = loop {
+        let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).unwrap();
+        let found = metadata.topics().first().filter(|found| found.error().is_none());
+        if let Some(found) = found.filter(|found| !found.partitions().is_empty()) {
+            break found.partitions().iter().map(|partition| partition.id()).collect::<Vec<_>>();
+        }
+        assert!(Instant::now() < deadline, "topic {topic} did not appear within {PATIENCE:?}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let mut assignment = TopicPartitionList::new();
+    for partition in partitions {
+        assignment.add_partition_offset(topic, partition, Offset::Beginning).unwrap();
+    }
+    consumer.assign(&assignment).unwrap();
+    let (mut seen, mut read) = (BTreeSet::new(), 0);
+    while !expected.is_subset(&seen) {
+        let missing: Vec<_> = expected.difference(&seen).collect();
+        assert!(Instant::now() < deadline, "{topic}: after {read} records, never received {missing:?}");
+        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+            let message = message.unwrap();
+            read += 1;
+            // Connect's JsonConverter writes the string key as a JSON string.
+            let key = message.key().unwrap_or_default();
+            seen.insert(serde_json::from_slice(key).unwrap_or_else(|_| String::from_utf8_lossy(key).into_owned()));
+        }
+    }
+    read
+}
+
+async fn delete_topics(names: &[&str]) {
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", bootstrap()).create().unwrap();
+    for result in admin.delete_topics(names, &AdminOptions::new()).await.unwrap() {
+        if let Err((topic, error)) = result {
+            eprintln!("cleanup: deleting {topic}: {error}");
+        }
+    }
 }

@@ -2,8 +2,10 @@
 //! `prometheus-alertmanager`) started for one test binary, loading the generated, committed
 //! files under alerts/ unchanged: what our users run, with only the intervals shortened.
 //!
-//! Prometheus scrapes the exporter every second and evaluates rules every second; alert
-//! `for:` durations stay as shipped, so tests wait for `pending` where `firing` would be slow.
+//! Prometheus scrapes the exporter every 2 s (a 1 s timeout failed now and then on the shared
+//! 2-core machine; one failed scrape marks every series stale and resets every pending alert)
+//! and evaluates rules every second; alert `for:` durations stay as shipped, so tests wait for
+//! `pending` where `firing` would be slow.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -262,8 +264,8 @@ fn mkdir(parent: &Path, name: &str) -> PathBuf {
 fn prometheus_config(exporter: &str, alertmanager_port: u16) -> String {
     format!(
         "global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
+  scrape_interval: 2s
+  scrape_timeout: 2s
   evaluation_interval: 1s
 rule_files:
   - {RULES}
