@@ -4,7 +4,8 @@
 //! bulk `POST` carrying a read of every MBean pattern we need ([`PATTERNS`]), whatever the number
 //! of connectors. Jolokia answers each read separately: a pattern that matches nothing yet
 //! (no Debezium task on this worker, or all of them FAILED and unregistered) comes back as a
-//! per-read 404, which is an answer, not a failure.
+//! per-read 404, which is an answer, not a failure. A server error on one of Connect's own
+//! patterns skips that pattern for the poll; any other refused read fails the poll.
 
 use std::sync::Arc;
 
@@ -81,6 +82,14 @@ pub fn parse(body: &[u8]) -> Result<Reading, ParseError> {
         match response.status {
             200 => {}
             404 if response.error_type.as_deref() == Some("javax.management.InstanceNotFoundException") => continue,
+            // Connect's own MBeans throw while a connector is being created or moved ("No
+            // status found for task ..."): skip that pattern this poll rather than lose every
+            // series of the worker. Debezium's streaming beans are never skipped, because the
+            // "RUNNING but not streaming" join must not read a failed read as an absent bean.
+            status if status >= 500 && mbean.starts_with("kafka.connect:") => {
+                tracing::debug!(%mbean, status, "Jolokia could not read this pattern now; skipped this poll");
+                continue;
+            }
             status => {
                 let error = response.error.unwrap_or_default();
                 return Err(ParseError::Refused { mbean, status, error });
@@ -271,6 +280,21 @@ mod tests {
             topic_prefix: name.into(),
         };
         Facts { debezium_connectors: vec![connector("inventory"), connector("billing")], ..Facts::default() }
+    }
+
+    #[test]
+    fn a_server_error_on_a_connect_pattern_skips_only_that_pattern() {
+        let body = br#"[
+            {"request":{"mbean":"kafka.connect:type=connect-worker-metrics,*","type":"read"},"status":500,
+             "error_type":"org.apache.kafka.connect.errors.ConnectException","error":"No status found for task x-0"},
+            {"request":{"mbean":"kafka.connect:type=task-error-metrics,*","type":"read"},"status":200,
+             "value":{"kafka.connect:connector=x,task=0,type=task-error-metrics":{"total-record-failures":2.0}}}
+        ]"#;
+        let reading = parse(body).expect("the other pattern still counts");
+        assert_ne!(reading, Reading::default());
+        let debezium = br#"[{"request":{"mbean":"debezium.postgres:type=connector-metrics,context=streaming,server=*","type":"read"},
+            "status":500,"error_type":"java.lang.RuntimeException","error":"boom"}]"#;
+        assert!(parse(debezium).is_err(), "a failed read of Debezium's beans is not an absent bean");
     }
 
     fn rendered(reading: Reading) -> Samples {
