@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use common::{Connect, env_or, outbox_connector, psql_admin};
+use common::{Connect, outbox_connector, psql_admin};
 
 fn check(args: &[&str]) -> (i32, serde_json::Value) {
     let output = Command::new(env!("CARGO_BIN_EXE_debezium-exporter"))
@@ -43,13 +43,7 @@ async fn check_names_a_failed_task_and_an_abandoned_slot() {
     connect.create(&outbox_connector(name, slot, publication)).await;
     psql_admin(&format!("DROP PUBLICATION {publication}"));
 
-    let dsn = format!(
-        "host=127.0.0.1 port={} dbname={} user={} password={}",
-        env_or("PG_PORT", "5432"),
-        env_or("PG_DATABASE", "inventory"),
-        env_or("PG_USER", "debezium"),
-        common::pg_password()
-    );
+    let dsn = common::exporter_dsn();
     // SAFETY: set before any child starts; nothing else in this test binary reads it.
     unsafe { std::env::set_var("CHECK_TEST_DSN", &dsn) };
     let args = ["--connect.url", &format!("stack={}", connect.url), "--postgres.dsn", "db=${CHECK_TEST_DSN}"];

@@ -11,13 +11,7 @@ use common::{Exporter, env_or};
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn real_exposition_is_promtool_clean() {
-    let dsn = format!(
-        "host=127.0.0.1 port={} dbname={} user={} password={}",
-        env_or("PG_PORT", "5432"),
-        env_or("PG_DATABASE", "inventory"),
-        env_or("PG_USER", "debezium"),
-        common::pg_password()
-    );
+    let dsn = common::exporter_dsn();
     // SAFETY: set before the exporter starts; nothing else in this test binary reads it.
     unsafe { std::env::set_var("EXPOSITION_TEST_DSN", &dsn) };
     let exporter = Exporter::start(&[

@@ -139,16 +139,6 @@ impl Stack {
     }
 }
 
-fn pg_dsn() -> String {
-    format!(
-        "host=127.0.0.1 port={} dbname={} user={} password={}",
-        env_or("PG_PORT", "5432"),
-        env_or("PG_DATABASE", "inventory"),
-        env_or("PG_USER", "debezium"),
-        common::pg_password()
-    )
-}
-
 fn bootstrap() -> String {
     format!("127.0.0.1:{}", env_or("KAFKA_PORT", "9092"))
 }
@@ -171,7 +161,7 @@ const POSTGRES_CONFIG: &str = "sources:
 async fn runbook_incidents_fire_the_generated_alerts() {
     let started = Instant::now();
     // SAFETY: set before any thread of ours reads the environment; only the exporter child reads it.
-    unsafe { std::env::set_var("E2E_SCENARIO_DSN", pg_dsn()) };
+    unsafe { std::env::set_var("E2E_SCENARIO_DSN", common::exporter_dsn()) };
     let config_dir = tempfile::tempdir().unwrap();
     let config = config_dir.path().join("exporter.yml");
     std::fs::write(&config, POSTGRES_CONFIG).unwrap();

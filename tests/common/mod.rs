@@ -26,6 +26,18 @@ pub fn pg_password() -> String {
     env_or("PG_PASSWORD", PASSWORD_DEFAULT)
 }
 
+/// The exporter's key/value DSN for the stack's database, password included: pass it to the
+/// exporter through an environment variable (`NAME=${VAR}`), never on the command line.
+pub fn exporter_dsn() -> String {
+    format!(
+        "host=127.0.0.1 port={} dbname={} user={} password={}",
+        env_or("PG_PORT", "5432"),
+        env_or("PG_DATABASE", "inventory"),
+        env_or("PG_USER", "debezium"),
+        pg_password()
+    )
+}
+
 /// Runs SQL as the superuser over the stack's unix socket; panics with psql's error.
 pub fn psql_admin(sql: &str) -> String {
     try_psql_admin(sql).unwrap_or_else(|error| panic!("psql {sql}: {error}"))
