@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::alerting::tool;
 use debezium_exporter::generate::{self, Options, Settings, alertmanager, rules};
 use serde_json::{Value, json};
 
@@ -99,18 +102,6 @@ fn every_alert_has_a_firing_and_a_not_firing_case() {
 }
 
 // ---- The real tools (scripts/test installs them). Missing tools fail these tests. ----
-
-/// A tool from the PATH (or the env variable naming it); panics with what to install.
-fn tool(variable: &str, names: &[&str], package: &str) -> PathBuf {
-    if let Ok(path) = std::env::var(variable) {
-        return PathBuf::from(path);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("{names:?} not found on PATH (apt-get install {package}, or set {variable})"))
-}
 
 fn run(command: &mut Command) -> Output {
     let output = command.output().unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));

@@ -243,8 +243,9 @@ impl Alerting {
     }
 }
 
-/// A server binary from the PATH (or the env variable naming it); panics with what to install.
-fn tool(variable: &str, names: &[&str], package: &str) -> PathBuf {
+/// A binary from the PATH (or the env variable naming it); panics with what to install, so a
+/// missing tool fails the test instead of skipping it.
+pub fn tool(variable: &str, names: &[&str], package: &str) -> PathBuf {
     if let Ok(path) = std::env::var(variable) {
         return PathBuf::from(path);
     }
