@@ -153,6 +153,7 @@ async fn one_request_per_cluster_per_poll() {
     for (name, slot) in connectors {
         connect.create(&outbox_connector(name, slot, "dbz_publication")).await;
     }
+    connect.wait_listed(&connectors.map(|(name, _)| name)).await;
     let (proxy, _mode, url, server) = start_proxy().await;
     let config = Config::from_yaml(&format!("sources:\n  connect:\n    - name: counted\n      url: {url}\n")).unwrap();
     let configured = sources::from_config(&config).unwrap();

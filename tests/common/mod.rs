@@ -103,6 +103,28 @@ impl Connect {
         }
     }
 
+    /// Waits until every name is listed with a status: in distributed mode a created
+    /// connector reaches the listing only after the workers have read the config topic back.
+    pub async fn wait_listed(&self, names: &[&str]) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let listed: serde_json::Value = self
+                .client
+                .get(format!("{}/connectors?expand=status", self.url))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if names.iter().all(|name| listed[*name]["status"]["connector"]["state"].is_string()) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{names:?} not all listed: {listed}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     /// PUT/POST/DELETE on `/connectors/{path}`, retried while Connect is rebalancing (409).
     pub async fn call(&self, method: reqwest::Method, path: &str) -> u16 {
         let deadline = Instant::now() + Duration::from_secs(90);
