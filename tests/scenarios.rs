@@ -245,9 +245,9 @@ async fn streaming(alerting: &Alerting, connector: &str) -> Option<f64> {
 
 /// Runbook scenario 1, for a task: Debezium fails the task (not the connector) when its
 /// publication is gone. `DebeziumTaskFailed` goes pending, fires, reaches Alertmanager with its
-/// labels and Korean summary; step 2 (fix the cause, restart the failed task) clears it but
-/// leaves the task RUNNING and stuck. Along the way, the JMX side of scenario 2b:
-/// `debezium_connector_streaming` is 1 while RUNNING, 0 while FAILED and 0 while stuck.
+/// labels and Korean summary; step 2 (fix the cause, restart the failed task) clears it, and
+/// the task either streams again or stays RUNNING and stuck. Along the way, the JMX side of
+/// scenario 2b: `debezium_connector_streaming` is 1 while streaming, 0 while FAILED or stuck.
 async fn task_failed(stack: &Stack) {
     let pipeline = &stack.task_failure;
     let judged = &[pipeline];
@@ -334,10 +334,11 @@ async fn task_failed(stack: &Stack) {
     );
 
     // Step 2, once the cause is fixed: the task is RUNNING again and `DebeziumTaskFailed`
-    // clears, yet the pipeline does not stream: the slot decodes with the catalog of its
-    // restart point, where the re-created publication does not exist, and Debezium retries
-    // that every 10 s for ever (Connect's log: `publication "…" does not exist`). That is
-    // scenario 2b's "stuck but RUNNING", and the metric says so.
+    // clears. Whether it then streams depends on the slot: when its restart point predates the
+    // re-created publication, decoding uses the catalog of that point, where the publication
+    // does not exist, and Debezium retries that every 10 s for ever (Connect's log:
+    // `publication "…" does not exist`): scenario 2b's "stuck but RUNNING". Both outcomes were
+    // seen on this stack; either way the metric and the generated alert must agree.
     pipeline.create_publication();
     let status = stack.connect.call(Method::POST, &format!("{name}/restart?includeTasks=true&onlyFailed=true")).await;
     assert!(matches!(status, 202 | 204), "restart answered {status}");
@@ -346,20 +347,32 @@ async fn task_failed(stack: &Stack) {
     alerting
         .wait_for_alertmanager("DebeziumTaskFailed resolved", PATIENCE, |alerts| !alerts.iter().any(this_alert))
         .await;
-    let stuck = format!(
-        "kafka_connect_connector_task_state{{cluster=\"{CLUSTER}\",connector=\"{name}\",task=\"0\",state=\"running\"}} == 1 \
-         and on (cluster, connector) debezium_connector_streaming == 0"
-    );
-    alerting.wait_for_query(&stuck, PATIENCE, |result| result.len() == 1).await;
-    eprintln!("after step 2: {name} RUNNING, debezium_connector_streaming = {:?}", streaming(alerting, name).await);
-    // Scenario 2b, caught for real: Connect says RUNNING, nothing streams, and the generated
-    // DebeziumConnectorStuck picks it up (pending: its `for` is minutes).
     let stuck_alert = |alert: &Alert| alert.name() == "DebeziumConnectorStuck" && alert.has(&[("connector", name)]);
-    let seen = alerting
-        .wait_for_prometheus("DebeziumConnectorStuck pending", PATIENCE, |alerts| alerts.iter().any(stuck_alert))
-        .await;
-    let alert = seen.iter().find(|alert| stuck_alert(alert)).unwrap();
-    assert_eq!(alert.label("cluster"), Some(CLUSTER));
+    // Give a recovering connector a few retries' time to stream again.
+    let deadline = std::time::Instant::now() + Duration::from_secs(45);
+    while streaming(alerting, name).await != Some(1.0) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    match streaming(alerting, name).await {
+        Some(1.0) => {
+            eprintln!("after step 2: {name} streams again");
+            alerting
+                .wait_for_prometheus("no DebeziumConnectorStuck once streaming", PATIENCE, |alerts| {
+                    !alerts.iter().any(stuck_alert)
+                })
+                .await;
+        }
+        value => {
+            eprintln!("after step 2: {name} RUNNING but debezium_connector_streaming = {value:?}: stuck");
+            let seen = alerting
+                .wait_for_prometheus("DebeziumConnectorStuck pending", PATIENCE, |alerts| {
+                    alerts.iter().any(stuck_alert)
+                })
+                .await;
+            let alert = seen.iter().find(|alert| stuck_alert(alert)).unwrap();
+            assert_eq!(alert.label("cluster"), Some(CLUSTER));
+        }
+    }
 }
 
 /// The outbox rows' `aggregatetype` of the backlog scenario, unique to this run.
