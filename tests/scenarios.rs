@@ -254,13 +254,16 @@ async fn task_failed(stack: &Stack) {
     let name = pipeline.connector.as_str();
     let alerting = &stack.alerting;
     let this_alert = |alert: &Alert| alert.name() == "DebeziumTaskFailed" && alert.has(&[("connector", name)]);
-    // The failed task lets go of its slot and stops streaming: the same pipeline's slot and
-    // stuck alerts are expected to be pending too (Alertmanager mutes them behind
-    // DebeziumTaskFailed, on the same cluster and connector).
+    // The failed task lets go of its slot and stops streaming (its streaming bean may read
+    // disconnected before it is unregistered): the same pipeline's slot, stuck and
+    // disconnected alerts may be pending too; Alertmanager mutes them behind
+    // DebeziumTaskFailed, on the same cluster and connector.
     let slot_alert =
         |alert: &Alert| alert.name() == "ReplicationSlotInactive" && alert.has(&[("slot", &pipeline.slot)]);
     let symptom = |alert: &Alert| {
-        slot_alert(alert) || (alert.name() == "DebeziumConnectorStuck" && alert.has(&[("connector", name)]))
+        slot_alert(alert)
+            || (matches!(alert.name(), "DebeziumConnectorStuck" | "DebeziumSourceDisconnected")
+                && alert.has(&[("connector", name)]))
     };
     let streaming_now = format!("debezium_connector_streaming{{cluster=\"{CLUSTER}\",connector=\"{name}\"}} == 1");
 
@@ -413,6 +416,10 @@ async fn stopped_with_backlog(stack: &Stack) {
     let alerting = &stack.alerting;
     let aggregate = backlog_aggregate();
     let slot_alert = |alert: &Alert| alert.name() == "ReplicationSlotInactive" && alert.has(&[("slot", slot)]);
+    // A stopping task's streaming bean may read disconnected for a scrape before it goes.
+    let stopping = |alert: &Alert| {
+        slot_alert(alert) || (alert.name() == "DebeziumSourceDisconnected" && alert.has(&[("connector", name)]))
+    };
     let outbox = "{db=\"e2e\",table=\"public.outbox\"}";
     let lag = format!("pg_replication_slot_lag_bytes{{slot=\"{slot}\",connector=\"{name}\"}}");
     let retained = format!("pg_replication_slot_retained_wal_bytes{{slot=\"{slot}\",connector=\"{name}\"}}");
@@ -471,7 +478,7 @@ async fn stopped_with_backlog(stack: &Stack) {
         .wait_for_prometheus("OutboxBacklogGrowing pending", PATIENCE, |alerts| alerts.iter().any(backlog_alert))
         .await;
     // A deliberate stop is not `DebeziumConnectorNotRunning`; nothing else of ours speaks.
-    stack.assert_quiet_besides("connector STOPPED with a backlog", judged, slot_alert).await;
+    stack.assert_quiet_besides("connector STOPPED with a backlog", judged, stopping).await;
 
     let status = stack.connect.call(Method::PUT, &format!("{name}/resume")).await;
     assert!(matches!(status, 202 | 204), "resume answered {status}");
