@@ -195,15 +195,7 @@ impl Alerting {
         within: Duration,
         check: impl Fn(&[Alert]) -> bool,
     ) -> Vec<Alert> {
-        let deadline = Instant::now() + within;
-        loop {
-            let alerts = self.prometheus_alerts().await;
-            if check(&alerts) {
-                return alerts;
-            }
-            assert!(Instant::now() < deadline, "waited {within:?} in Prometheus for {what}; alerts: {alerts:#?}");
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        poll_until(&format!("{what} in Prometheus"), within, || self.prometheus_alerts(), |alerts| check(alerts)).await
     }
 
     /// Polls Alertmanager's alerts until `check` holds, for at most `within`; returns them.
@@ -213,15 +205,8 @@ impl Alerting {
         within: Duration,
         check: impl Fn(&[Alert]) -> bool,
     ) -> Vec<Alert> {
-        let deadline = Instant::now() + within;
-        loop {
-            let alerts = self.alertmanager_alerts().await;
-            if check(&alerts) {
-                return alerts;
-            }
-            assert!(Instant::now() < deadline, "waited {within:?} in Alertmanager for {what}; alerts: {alerts:#?}");
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
+        poll_until(&format!("{what} in Alertmanager"), within, || self.alertmanager_alerts(), |alerts| check(alerts))
+            .await
     }
 
     /// Polls an instant query until `check` holds on its result, for at most `within`.
@@ -231,15 +216,26 @@ impl Alerting {
         within: Duration,
         check: impl Fn(&[(Value, f64)]) -> bool,
     ) -> Vec<(Value, f64)> {
-        let deadline = Instant::now() + within;
-        loop {
-            let result = self.query(expr).await;
-            if check(&result) {
-                return result;
-            }
-            assert!(Instant::now() < deadline, "waited {within:?} for `{expr}`; last result: {result:?}");
-            tokio::time::sleep(Duration::from_millis(500)).await;
+        poll_until(&format!("`{expr}`"), within, || self.query(expr), |result| check(result)).await
+    }
+}
+
+/// Fetches every 500 ms until `check` holds on what came back, for at most `within`; panics
+/// with the last answer otherwise.
+async fn poll_until<T: std::fmt::Debug, F: std::future::Future<Output = T>>(
+    what: &str,
+    within: Duration,
+    fetch: impl Fn() -> F,
+    check: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        let answer = fetch().await;
+        if check(&answer) {
+            return answer;
         }
+        assert!(Instant::now() < deadline, "waited {within:?} for {what}; last answer: {answer:#?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
