@@ -248,7 +248,7 @@ fn delete_topics(names: &[&str]) -> KafkaResult<Vec<String>> {
     Ok(results.into_iter().filter_map(Result::err).map(|(topic, error)| format!("{topic}: {error}")).collect())
 }
 
-/// The topics the broker's metadata lists right now whose name is `wanted`.
+/// The topics the broker's metadata lists right now for whose name `wanted` holds.
 fn topics_where(wanted: impl Fn(&str) -> bool) -> KafkaResult<Vec<String>> {
     let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", bootstrap()).create()?;
     let metadata = consumer.fetch_metadata(None, Duration::from_secs(10))?;
