@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::alerting::tool;
-use debezium_exporter::generate::{self, Options, Settings, alertmanager, rules};
+use debezium_exporter::generate::{self, Options, Settings, alertmanager, recording, rules};
 use serde_json::{Value, json};
 
 fn repository() -> &'static Path {
@@ -90,7 +90,7 @@ fn every_alert_has_a_firing_and_a_not_firing_case() {
     let tests: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.test.yml")).unwrap();
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for case in tests["tests"].as_array().unwrap() {
-        for check in case["alert_rule_test"].as_array().unwrap() {
+        for check in case["alert_rule_test"].as_array().into_iter().flatten() {
             let entry = counts.entry(check["alertname"].as_str().unwrap().to_owned()).or_default();
             if check["exp_alerts"].as_array().unwrap().is_empty() { entry.1 += 1 } else { entry.0 += 1 }
         }
@@ -98,6 +98,35 @@ fn every_alert_has_a_firing_and_a_not_firing_case() {
     for alert in rules::alerts(&Settings::default()) {
         let (firing, not_firing) = counts.get(alert.name).copied().unwrap_or_default();
         assert!(firing >= 1 && not_firing >= 2, "{}: {firing} firing, {not_firing} not-firing cases", alert.name);
+    }
+}
+
+#[test]
+fn every_recording_rule_is_in_the_rule_file_and_has_a_test_case() {
+    let fresh = generated();
+    let rule_file: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.yml")).unwrap();
+    let tests: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.test.yml")).unwrap();
+    // promtool evaluates groups in random order unless told; the recording group goes first.
+    assert_eq!(rule_file["groups"][0]["name"], recording::GROUP);
+    assert_eq!(tests["group_eval_order"][0], recording::GROUP);
+    let recorded: Vec<&str> = rule_file["groups"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["record"].as_str().expect("the recording group holds recording rules only"))
+        .collect();
+    let expected: Vec<&str> =
+        recording::recordings(&Settings::default()).iter().map(|recording| recording.metric.name).collect();
+    assert_eq!(recorded, expected);
+    for name in recorded {
+        let checked = tests["tests"].as_array().unwrap().iter().any(|case| {
+            case["promql_expr_test"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|check| check["expr"] == name && !check["exp_samples"].as_array().is_none_or(Vec::is_empty))
+        });
+        assert!(checked, "no promtool test case checks what {name} records");
     }
 }
 

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::promql::{PROMETHEUS_ALERTS, Selector};
+use super::recording;
 use super::rules::Alert;
 use super::settings::Settings;
 use crate::catalog;
@@ -34,6 +35,7 @@ impl PanelId {
     pub const SLOT_SAFE_WAL_SIZE: PanelId = PanelId(33);
     pub const SLOT_ACTIVE: PanelId = PanelId(34);
     pub const SLOT_ORPHANED: PanelId = PanelId(35);
+    pub const WAL_WRITE_RATE: PanelId = PanelId(36);
     pub const OUTBOX_ROWS: PanelId = PanelId(40);
     pub const OUTBOX_OLDEST_AGE: PanelId = PanelId(41);
     pub const STREAMING_LAG: PanelId = PanelId(50);
@@ -347,6 +349,20 @@ pub fn rows(settings: &Settings, alerts: &[Alert]) -> Vec<Row> {
                     thresholds: Vec::new(),
                     value_texts: vec![(0.0, "claimed", "green"), (1.0, "ORPHANED", "red")],
                 },
+                Panel {
+                    id: PanelId::WAL_WRITE_RATE,
+                    title: "WAL write rate",
+                    description: "WAL each database writes per second (over 5m). Slot lag and retained WAL grow at this rate while a slot's consumer is stopped; ReplicationSlotWalAtRisk extrapolates the same fall of safe WAL size.",
+                    visualization: Visualization::TimeSeries,
+                    unit: "Bps",
+                    queries: vec![Query {
+                        expr: Selector::of(&recording::WAL_WRITE_RATE).to_string(),
+                        legend: "{{db}}",
+                    }],
+                    width: 24,
+                    thresholds: Vec::new(),
+                    value_texts: Vec::new(),
+                },
             ],
         },
         Row {
@@ -486,11 +502,11 @@ fn streaming_row(settings: &Settings) -> Row {
             Panel {
                 id: PanelId::STREAMING_LAG,
                 title: "Streaming lag",
-                description: "How far behind the database Debezium's last event was (the runbook's most important metric). Frozen while the source is idle. The red line is DebeziumStreamingLagHigh's threshold; DebeziumStreamingLagGrowing watches its trend.",
+                description: "How far behind the database Debezium's last event was, per connector (the runbook's most important metric). Frozen while the source is idle. The red line is DebeziumStreamingLagHigh's threshold; DebeziumStreamingLagGrowing watches its trend.",
                 visualization: Visualization::TimeSeries,
                 unit: "ms",
                 queries: vec![Query {
-                    expr: debezium(&catalog::MILLI_SECONDS_BEHIND_SOURCE).to_string(),
+                    expr: debezium(&recording::STREAMING_LAG_MAX).to_string(),
                     legend: CONNECTOR_LEGEND,
                 }],
                 width: 12,
@@ -500,14 +516,11 @@ fn streaming_row(settings: &Settings) -> Row {
             Panel {
                 id: PanelId::STREAMING_EVENTS,
                 title: "Events streamed",
-                description: "Change events Debezium streams per second.",
+                description: "Change events Debezium streams per second, per connector (over 5m).",
                 visualization: Visualization::TimeSeries,
                 unit: "ops",
                 queries: vec![Query {
-                    expr: format!(
-                        "sum by (cluster, connector) (rate({}[$__rate_interval]))",
-                        debezium(&catalog::NUMBER_OF_EVENTS_SEEN_TOTAL)
-                    ),
+                    expr: debezium(&recording::EVENTS_SEEN_RATE).to_string(),
                     legend: CONNECTOR_LEGEND,
                 }],
                 width: 12,
@@ -546,11 +559,7 @@ fn streaming_row(settings: &Settings) -> Row {
                 visualization: Visualization::TimeSeries,
                 unit: "percentunit",
                 queries: vec![Query {
-                    expr: format!(
-                        "{} / {}",
-                        debezium(&catalog::QUEUE_REMAINING_CAPACITY),
-                        debezium(&catalog::QUEUE_TOTAL_CAPACITY)
-                    ),
+                    expr: debezium(&recording::QUEUE_FREE_RATIO).to_string(),
                     legend: CONNECTOR_LEGEND,
                 }],
                 width: 12,

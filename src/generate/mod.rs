@@ -6,6 +6,7 @@ pub mod alertmanager;
 pub mod dashboard;
 pub mod prometheus;
 pub mod promql;
+pub mod recording;
 pub mod rules;
 pub mod runbook;
 pub mod settings;
@@ -93,6 +94,7 @@ struct ProviderOptions {
 /// Every generated file: path relative to the output directory → content.
 pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, GenerateError> {
     let settings = &options.settings;
+    let recordings = recording::recordings(settings);
     let groups = rules::groups(settings);
     let alerts = rules::alerts(settings);
     let dashboard = dashboard::dashboard(settings, &alerts);
@@ -124,10 +126,13 @@ pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, Genera
     };
     let with_header = |text: String| format!("{YAML_HEADER}{text}");
     Ok(BTreeMap::from([
-        ("alerts/debezium-exporter.rules.yml", with_header(prometheus::rules_file(&groups, options)?)),
-        ("alerts/debezium-exporter.rules.test.yml", with_header(prometheus::test_file(&groups, options)?)),
+        ("alerts/debezium-exporter.rules.yml", with_header(prometheus::rules_file(&recordings, &groups, options)?)),
+        ("alerts/debezium-exporter.rules.test.yml", with_header(prometheus::test_file(&recordings, &groups, options)?)),
         ("alerts/alertmanager.yml", with_header(alertmanager::config(&alerts)?)),
-        ("alerts/kubernetes/prometheusrule.yaml", with_header(prometheus::prometheus_rule(&groups, options)?)),
+        (
+            "alerts/kubernetes/prometheusrule.yaml",
+            with_header(prometheus::prometheus_rule(&recordings, &groups, options)?),
+        ),
         ("dashboards/debezium-cdc.json", dashboard_json),
         ("dashboards/debezium-cdc.import.json", json(&dashboard::import_variant(dashboard))?),
         ("dashboards/provisioning.yaml", with_header(yaml(&providers)?)),
@@ -160,8 +165,15 @@ mod tests {
     use super::*;
     use crate::catalog;
 
-    fn known(name: &str) -> bool {
+    /// A catalog metric or one Prometheus makes itself: what a recording rule may read.
+    fn scraped_or_builtin(name: &str) -> bool {
         catalog::find(name).is_some() || promql::PROMETHEUS_BUILTINS.iter().any(|metric| metric.name == name)
+    }
+
+    /// What an alert or a panel may read: also the series the recording rules produce.
+    fn known(name: &str) -> bool {
+        scraped_or_builtin(name)
+            || recording::recordings(&Settings::default()).iter().any(|recording| recording.metric.name == name)
     }
 
     /// Every expression of every rule, implied check, panel and variable.
@@ -183,6 +195,43 @@ mod tests {
             assert!(!names.is_empty(), "no metric found in {expr}");
             for name in names {
                 assert!(known(&name), "`{name}` in `{expr}` is not in the catalog");
+            }
+        }
+    }
+
+    #[test]
+    fn recording_rules_read_only_scraped_metrics() {
+        for recording in recording::recordings(&Settings::default()) {
+            let names = promql::metric_names(&recording.expr);
+            assert!(!names.is_empty(), "no metric found in {}", recording.expr);
+            for name in names {
+                assert!(scraped_or_builtin(&name), "{}: `{name}` is not a catalog metric", recording.metric.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_recorded_series_is_used_and_named_level_metric_operations() {
+        let used: HashSet<String> =
+            expressions(&Settings::default()).iter().flat_map(|expr| promql::metric_names(expr)).collect();
+        let mut seen = HashSet::new();
+        for recording in recording::recordings(&Settings::default()) {
+            let name = recording.metric.name;
+            assert!(seen.insert(name), "{name} is recorded twice");
+            assert!(catalog::find(name).is_none(), "{name} collides with a catalog metric");
+            assert!(used.contains(name), "{name} is recorded but no alert or panel reads it");
+            let parts: Vec<&str> = name.split(':').collect();
+            let [level, metric, operations] = parts[..] else { panic!("{name} is not level:metric:operations") };
+            assert_eq!(level, recording.metric.labels.join("_"), "{name}: the level names the labels it keeps");
+            assert!(!operations.is_empty(), "{name} names no operation");
+            // The metric part names what it is computed from (a rate drops the counter's `_total`).
+            let read = promql::metric_names(&recording.expr);
+            assert!(
+                read.iter().any(|source| metric.starts_with(source.trim_end_matches("_total"))),
+                "{name}: `{metric}` does not name any of {read:?}"
+            );
+            for (sample, _) in &recording.example.expected {
+                assert_eq!(sample.metric().name, name, "an example of {name} expects another series");
             }
         }
     }
