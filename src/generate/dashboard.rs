@@ -862,12 +862,27 @@ pub fn import_variant(mut dashboard: Value) -> Value {
     dashboard
 }
 
-/// Link to the panel that shows `alert`, filtered to its cluster and connector when it has them.
+/// The dashboard variables a panel's queries filter by.
+pub fn panel_variables(settings: &Settings, id: PanelId) -> Vec<&'static str> {
+    let panels: Vec<Panel> = rows(settings, &[]).into_iter().flat_map(|row| row.panels).collect();
+    let Some(panel) = panels.iter().find(|panel| panel.id == id) else { return Vec::new() };
+    variables()
+        .into_iter()
+        .map(|variable| variable.label)
+        .filter(|label| panel.queries.iter().any(|query| query.expr.contains(&format!("\"${label}\""))))
+        .collect()
+}
+
+/// Link to the panel that shows `alert`, filtered by the alert's own label for each variable
+/// the panel filters by. A label of the same name that the panel does not filter by may mean
+/// something else: Kafka alerts' `cluster` is the Kafka cluster, not the Connect cluster of the
+/// `cluster` variable, and the Kafka panels are not filtered by it.
 pub fn panel_url(settings: &Settings, alert: &Alert) -> String {
     let mut url =
         format!("{}/d/{UID}/debezium-cdc?viewPanel={}", settings.grafana_url.trim_end_matches('/'), alert.panel.0);
+    let filtered = panel_variables(settings, alert.panel);
     for variable in variables() {
-        if alert.example.label(variable.label).is_some() {
+        if filtered.contains(&variable.label) && alert.example.label(variable.label).is_some() {
             url.push_str(&format!("&var-{0}={{{{ $labels.{0} }}}}", variable.label));
         }
     }

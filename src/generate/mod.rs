@@ -335,6 +335,27 @@ mod tests {
     }
 
     #[test]
+    fn dashboard_links_filter_only_by_variables_their_panel_filters_by() {
+        let settings = Settings::default();
+        for alert in rules::alerts(&settings) {
+            let url = dashboard::panel_url(&settings, &alert);
+            let filtered = dashboard::panel_variables(&settings, alert.panel);
+            for variable in dashboard::variables() {
+                let linked = url.contains(&format!("&var-{}=", variable.label));
+                let expected = filtered.contains(&variable.label) && alert.example.label(variable.label).is_some();
+                assert_eq!(linked, expected, "{}: var-{} in {url}", alert.name, variable.label);
+            }
+        }
+        // A Kafka alert's `cluster` is the Kafka cluster; the `cluster` variable is Connect's.
+        let kafka = rules::alerts(&settings).into_iter().find(|alert| alert.name == "KafkaConnectInternalTopicMissing");
+        let kafka = kafka.unwrap();
+        assert!(kafka.example.label("cluster").is_some());
+        assert!(!dashboard::panel_url(&settings, &kafka).contains("var-cluster"));
+        let failed = rules::alerts(&settings).into_iter().find(|alert| alert.name == rules::CONNECTOR_FAILED).unwrap();
+        assert!(dashboard::panel_url(&settings, &failed).contains("&var-cluster={{ $labels.cluster }}"));
+    }
+
+    #[test]
     fn threshold_lines_follow_the_alerts_settings() {
         let settings = Settings {
             slot_lag_threshold_bytes: 5 << 30,
