@@ -391,5 +391,17 @@ mod tests {
             files["alerts/debezium-exporter.rules.yml"]
                 .contains("runbook_url: docs/runbook.md#alert-debeziumconnectorfailed")
         );
+        // --runbook-url reaches the rules, the PrometheusRule and the promtool expectations.
+        let base = "https://git.example/cdc/docs/runbook.md";
+        let settings = Settings { runbook_url: base.to_owned(), ..Settings::default() };
+        let files = super::files(&Options { lang: Lang::Ko, settings }).unwrap();
+        let link = format!("runbook_url: {base}#alert-debeziumconnectorfailed");
+        for file in [
+            "alerts/debezium-exporter.rules.yml",
+            "alerts/kubernetes/prometheusrule.yaml",
+            "alerts/debezium-exporter.rules.test.yml",
+        ] {
+            assert!(files[file].contains(&link), "{file} lacks {link}");
+        }
     }
 }
