@@ -61,7 +61,7 @@ struct GenerateFlags {
     /// Directory to write into (alerts/, dashboards/, docs/ below it).
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
-    /// Language of alert annotations.
+    /// Language of alert annotations and of the dashboard's titles and descriptions.
     #[arg(long, value_enum, default_value_t = Lang::Ko)]
     lang: Lang,
     /// URL of docs/runbook.md where your team reads it (the default, its path in this repository,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::alerting::tool;
-use debezium_exporter::generate::{self, Options, Settings, alertmanager, recording, rules};
+use debezium_exporter::generate::{self, Lang, Options, Settings, alertmanager, recording, rules};
 use serde_json::{Value, json};
 
 fn repository() -> &'static Path {
@@ -56,19 +56,30 @@ fn assert_valid(schema: &Value, instance: &Value, what: &str) {
 }
 
 #[test]
-fn dashboards_validate_against_the_grafana_schema() {
-    let fresh = generated();
+fn dashboards_validate_against_the_grafana_schema_in_both_languages() {
+    for (lang, failed_connectors) in [(Lang::Ko, "장애 커넥터"), (Lang::En, "Failed connectors")] {
+        let fresh = tempfile::tempdir().unwrap();
+        generate::write(fresh.path(), &Options { lang, settings: Settings::default() }).unwrap();
+        dashboards_validate(fresh.path());
+        let dashboard: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.json")).unwrap();
+        let titles: Vec<&str> =
+            dashboard["panels"].as_array().unwrap().iter().filter_map(|panel| panel["title"].as_str()).collect();
+        assert!(titles.contains(&failed_connectors), "{lang:?}: {titles:?}");
+    }
+}
+
+fn dashboards_validate(fresh: &Path) {
     let schema = schema("grafana-dashboard.jsonschema.json");
-    let provisioned: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.json")).unwrap();
+    let provisioned: Value = serde_json::from_str(&read(fresh, "dashboards/debezium-cdc.json")).unwrap();
     assert_valid(&schema, &provisioned, "dashboards/debezium-cdc.json");
-    let mut import: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.import.json")).unwrap();
+    let mut import: Value = serde_json::from_str(&read(fresh, "dashboards/debezium-cdc.import.json")).unwrap();
     assert_eq!(import["__inputs"][0]["name"], "DS_PROMETHEUS");
     let object = import.as_object_mut().unwrap();
     object.remove("__inputs");
     object.remove("__requires");
     assert_valid(&schema, &import, "dashboards/debezium-cdc.import.json without __inputs/__requires");
     // The ConfigMap carries the provisioning variant for Grafana's sidecar.
-    let configmap: Value = serde_norway::from_str(&read(fresh.path(), "dashboards/kubernetes/configmap.yaml")).unwrap();
+    let configmap: Value = serde_norway::from_str(&read(fresh, "dashboards/kubernetes/configmap.yaml")).unwrap();
     assert_eq!(configmap["metadata"]["labels"]["grafana_dashboard"], "1");
     let embedded: Value = serde_json::from_str(configmap["data"]["debezium-cdc.json"].as_str().unwrap()).unwrap();
     assert_eq!(embedded, provisioned);

@@ -18,7 +18,8 @@ use serde::Serialize;
 
 pub use settings::Settings;
 
-/// The language of alert annotations (the runbook carries both).
+/// The language of alert annotations and of the dashboard's titles and descriptions (the
+/// runbook carries both).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// Korean, like the runbook.
@@ -97,7 +98,7 @@ pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, Genera
     let recordings = recording::recordings(settings);
     let groups = rules::groups(settings);
     let alerts = rules::alerts(settings);
-    let dashboard = dashboard::dashboard(settings, &alerts);
+    let dashboard = dashboard::dashboard(settings, &alerts, options.lang);
     let dashboard_json = json(&dashboard)?;
     let configmap = ConfigMap {
         api_version: "v1",
@@ -322,9 +323,10 @@ mod tests {
             assert!(ids.insert(row.id), "row id {} repeats", row.id.0);
             for panel in row.panels {
                 assert!(ids.insert(panel.id), "panel id {} repeats", panel.id.0);
+                let texts = [&panel.title.ko, &panel.title.en, &panel.description.ko, &panel.description.en];
                 assert!(
-                    !panel.title.is_empty() && !panel.unit.is_empty(),
-                    "panel {} lacks a title or unit",
+                    texts.iter().all(|text| !text.is_empty()) && !panel.unit.is_empty(),
+                    "panel {} lacks a title or description in either language, or a unit",
                     panel.id.0
                 );
             }
@@ -373,7 +375,7 @@ mod tests {
             let alert = alerts.iter().find(|each| each.name == alert).unwrap();
             assert!(alert.expr.contains(&format!("> {threshold}")), "{}: {}", alert.name, alert.expr);
             let panel = panels.iter().find(|panel| panel.id == alert.panel).unwrap();
-            assert_eq!(panel.thresholds.last().map(|(_, value)| *value), Some(threshold), "{}", panel.title);
+            assert_eq!(panel.thresholds.last().map(|(_, value)| *value), Some(threshold), "{}", panel.title.en);
         }
     }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::promql::duration;
 use super::recording::{self, Recording};
 use super::rules::{Alert, Group, SERIES_MINUTES, Series, healthy_checked_at};
-use super::{GenerateError, Lang, Options};
+use super::{GenerateError, Options};
 
 /// The rule file's name; the test file and the PrometheusRule refer to it.
 pub const RULES_FILE: &str = "debezium-exporter.rules.yml";
@@ -54,10 +54,7 @@ struct Annotations {
 }
 
 fn annotations(alert: &Alert, options: &Options) -> Annotations {
-    let text = |text: &super::rules::Text| match options.lang {
-        Lang::Ko => text.ko.clone(),
-        Lang::En => text.en.clone(),
-    };
+    let text = |text: &super::rules::Text| text.get(options.lang).to_owned();
     Annotations {
         summary: text(&alert.summary),
         description: text(&alert.description),

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use super::Lang;
 use super::dashboard::PanelId;
 use super::promql::{PROMETHEUS_UP, Selector, duration};
 use super::recording;
@@ -46,6 +47,13 @@ pub struct Text {
 impl Text {
     pub fn new(ko: impl Into<String>, en: impl Into<String>) -> Self {
         Text { ko: ko.into(), en: en.into() }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ko => &self.ko,
+            Lang::En => &self.en,
+        }
     }
 }
 
