@@ -87,12 +87,18 @@ fn dashboards_validate(fresh: &Path) {
 
 #[test]
 fn prometheusrule_validates_and_carries_the_rules_and_release_label() {
-    let fresh = generated();
-    let resource: Value = serde_norway::from_str(&read(fresh.path(), "alerts/kubernetes/prometheusrule.yaml")).unwrap();
-    assert_valid(&schema("prometheusrule_v1.json"), &resource, "alerts/kubernetes/prometheusrule.yaml");
-    assert_eq!(resource["metadata"]["labels"]["release"], Settings::default().release);
-    let rule_file: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.yml")).unwrap();
-    assert_eq!(resource["spec"]["groups"], rule_file["groups"]);
+    for lang in [Lang::Ko, Lang::En] {
+        let fresh = tempfile::tempdir().unwrap();
+        generate::write(fresh.path(), &Options { lang, settings: Settings::default() }).unwrap();
+        let resource: Value =
+            serde_norway::from_str(&read(fresh.path(), "alerts/kubernetes/prometheusrule.yaml")).unwrap();
+        assert_valid(&schema("prometheusrule_v1.json"), &resource, "alerts/kubernetes/prometheusrule.yaml");
+        assert_eq!(resource["metadata"]["labels"]["release"], Settings::default().release);
+        let rule_file: Value =
+            serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.yml")).unwrap();
+        assert_eq!(resource["spec"]["groups"], rule_file["groups"]);
+        assert_eq!(resource["spec"]["groups"][0]["name"], recording::GROUP, "{lang:?}: recording rules come first");
+    }
 }
 
 #[test]

@@ -357,6 +357,54 @@ mod tests {
         assert!(dashboard::panel_url(&settings, &failed).contains("&var-cluster={{ $labels.cluster }}"));
     }
 
+    /// Panel ids are what alerts' `dashboard_url` (`viewPanel=`) and people's bookmarks point
+    /// at: a panel keeps its id for good, and a new panel takes an unused one. Extend the list
+    /// when adding a panel; never renumber.
+    #[test]
+    fn panel_ids_are_stable() {
+        const PINNED: &[(u32, &str)] = &[
+            (1, "Connector states"),
+            (2, "Task states"),
+            (3, "Failed connectors"),
+            (4, "Failed tasks"),
+            (20, "Sources up"),
+            (21, "Time since last successful poll"),
+            (22, "Poll duration"),
+            (23, "Poll errors by reason"),
+            (30, "Slot lag"),
+            (31, "Retained WAL"),
+            (32, "WAL status"),
+            (33, "Safe WAL size"),
+            (34, "Slot consumers"),
+            (35, "Orphaned slots"),
+            (36, "WAL write rate"),
+            (40, "Outbox rows"),
+            (41, "Oldest outbox event age"),
+            (50, "Streaming lag"),
+            (51, "Events streamed"),
+            (52, "Queue free capacity"),
+            (53, "Failed records"),
+            (54, "Streaming"),
+            (55, "Database connection"),
+            (60, "Snapshot state"),
+            (61, "Snapshot tables"),
+            (62, "Rows scanned"),
+            (70, "Connect internal topics"),
+            (71, "Internal topics compacted"),
+            (72, "Consumer group lag"),
+            (73, "Time since last published event"),
+            (90, "Debezium alerts"),
+        ];
+        let mut panels: Vec<(u32, String)> = dashboard::rows(&Settings::default(), &[])
+            .into_iter()
+            .flat_map(|row| row.panels)
+            .map(|panel| (panel.id.0, panel.title.en))
+            .collect();
+        panels.sort();
+        let pinned: Vec<(u32, String)> = PINNED.iter().map(|(id, title)| (*id, (*title).to_owned())).collect();
+        assert_eq!(panels, pinned, "a panel changed its id (links and bookmarks break) or is not pinned yet");
+    }
+
     #[test]
     fn threshold_lines_follow_the_alerts_settings() {
         let settings = Settings {
