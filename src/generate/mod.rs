@@ -138,7 +138,7 @@ pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, Genera
         ("dashboards/debezium-cdc.import.json", json(&dashboard::import_variant(dashboard))?),
         ("dashboards/provisioning.yaml", with_header(yaml(&providers)?)),
         ("dashboards/kubernetes/configmap.yaml", with_header(yaml(&configmap)?)),
-        ("docs/runbook.md", runbook::render(&alerts, |alert| dashboard::panel_url(settings, alert))),
+        ("docs/runbook.md", runbook::render(&alerts, &recordings, |alert| dashboard::panel_url(settings, alert))),
     ]))
 }
 
