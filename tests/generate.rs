@@ -105,17 +105,37 @@ fn prometheusrule_validates_and_carries_the_rules_and_release_label() {
 fn every_alert_has_a_firing_and_a_not_firing_case() {
     let fresh = generated();
     let tests: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.test.yml")).unwrap();
-    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    // Per alert: the firing checks and the quiet checks, each with the input it ran on.
+    let mut firing: BTreeMap<String, Vec<(Duration, &Value)>> = BTreeMap::new();
+    let mut quiet: BTreeMap<String, Vec<(Duration, &Value)>> = BTreeMap::new();
     for case in tests["tests"].as_array().unwrap() {
         for check in case["alert_rule_test"].as_array().into_iter().flatten() {
-            let entry = counts.entry(check["alertname"].as_str().unwrap().to_owned()).or_default();
-            if check["exp_alerts"].as_array().unwrap().is_empty() { entry.1 += 1 } else { entry.0 += 1 }
+            let name = check["alertname"].as_str().unwrap().to_owned();
+            let at = humantime::parse_duration(check["eval_time"].as_str().unwrap()).unwrap();
+            let side = if check["exp_alerts"].as_array().unwrap().is_empty() { &mut quiet } else { &mut firing };
+            side.entry(name).or_default().push((at, &case["input_series"]));
         }
     }
+    let step = Duration::from_secs(60);
+    let mut summary = Vec::new();
     for alert in rules::alerts(&Settings::default()) {
-        let (firing, not_firing) = counts.get(alert.name).copied().unwrap_or_default();
-        assert!(firing >= 1 && not_firing >= 2, "{}: {firing} firing, {not_firing} not-firing cases", alert.name);
+        let fires = firing.get(alert.name).cloned().unwrap_or_default();
+        let quiets = quiet.get(alert.name).cloned().unwrap_or_default();
+        // The `for` boundary: on the same input, still quiet one step before it fires.
+        let boundary =
+            fires.iter().any(|(at, input)| quiets.iter().any(|(before, same)| *before + step == *at && same == input));
+        // The threshold: quiet on an input of its own (the healthy side of the threshold).
+        let healthy = quiets.iter().any(|(_, input)| fires.iter().all(|(_, firing_input)| firing_input != input));
+        assert!(
+            !fires.is_empty() && boundary && healthy,
+            "{}: {} firing checks, {} quiet ones, `for` boundary checked: {boundary}, healthy input checked: {healthy}",
+            alert.name,
+            fires.len(),
+            quiets.len()
+        );
+        summary.push(format!("{} {}/{}", alert.name, fires.len(), quiets.len()));
     }
+    eprintln!("firing/not-firing checks: {}", summary.join(", "));
 }
 
 #[test]
