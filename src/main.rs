@@ -61,10 +61,11 @@ struct GenerateFlags {
     /// Directory to write into (alerts/, dashboards/, docs/ below it).
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
-    /// Language of alert annotations.
+    /// Language of alert annotations and of the dashboard's titles and descriptions.
     #[arg(long, value_enum, default_value_t = Lang::Ko)]
     lang: Lang,
-    /// Base URL of docs/runbook.md; overrides `generate.runbook_url`.
+    /// URL of docs/runbook.md where your team reads it (the default, its path in this repository,
+    /// does not open from a notification); overrides `generate.runbook_url`.
     #[arg(long = "runbook-url", value_name = "BASE")]
     runbook_url: Option<String>,
     /// Base URL of Grafana; overrides `generate.grafana_url`.
@@ -105,6 +106,9 @@ fn run_generate(flags: GenerateFlags) -> anyhow::Result<()> {
     }
     if let Some(url) = flags.grafana_url {
         settings.grafana_url = url;
+    }
+    for warning in settings.link_warnings() {
+        eprintln!("debezium-exporter: note: {warning}");
     }
     let written = generate::write(&flags.out, &Options { lang: flags.lang, settings })?;
     for path in written {
