@@ -391,15 +391,23 @@ struct PrivateCluster {
 
 impl PrivateCluster {
     fn start(settings: &[&str]) -> PrivateCluster {
+        PrivateCluster::start_with_files(settings, &[])
+    }
+
+    /// `files` (name, content) are written into the data directory, readable by the server
+    /// only, before it starts: `server.crt` and `server.key` are where `ssl = on` looks.
+    fn start_with_files(settings: &[&str], files: &[(&str, &str)]) -> PrivateCluster {
         let dir = tempfile::Builder::new().prefix("dbx-test-pg-").tempdir().unwrap();
-        if is_root() {
-            let uid = run_output(Command::new("id").args(["-u", "postgres"]));
-            let gid = run_output(Command::new("id").args(["-g", "postgres"]));
-            std::os::unix::fs::chown(dir.path(), Some(uid.parse().unwrap()), Some(gid.parse().unwrap())).unwrap();
-        }
+        give_to_postgres(dir.path());
         let data = dir.path().join("data");
         let port = free_port();
         run(as_postgres(&bindir().join("initdb")).args(["-A", "trust", "-U", "postgres", "-D"]).arg(&data));
+        for (name, content) in files {
+            let path = data.join(name);
+            std::fs::write(&path, content).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+            give_to_postgres(&path);
+        }
         let mut conf = format!(
             "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nwal_level = logical\nmax_wal_senders = 4\nmax_replication_slots = 4\nfsync = off\n",
             dir.path().display()
@@ -433,6 +441,15 @@ impl Drop for PrivateCluster {
     fn drop(&mut self) {
         let data = self.dir.path().join("data");
         let _ = as_postgres(&bindir().join("pg_ctl")).args(["stop", "-m", "immediate", "-D"]).arg(&data).output();
+    }
+}
+
+/// Makes a file the server's when the tests run as root (the server runs as `postgres`).
+fn give_to_postgres(path: &Path) {
+    if is_root() {
+        let uid = run_output(Command::new("id").args(["-u", "postgres"]));
+        let gid = run_output(Command::new("id").args(["-g", "postgres"]));
+        std::os::unix::fs::chown(path, Some(uid.parse().unwrap()), Some(gid.parse().unwrap())).unwrap();
     }
 }
 
@@ -543,4 +560,144 @@ async fn stopped_postgres_is_up_0_and_comes_back_by_itself() {
         assert!(started.elapsed() < DEADLINE, "still down: {:?}", target.state().last_error);
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+/// A CA and a server certificate it signs for the IP address 127.0.0.1 only, as PEM.
+struct TestCertificates {
+    ca: String,
+    server_certificate: String,
+    server_key: String,
+}
+
+impl TestCertificates {
+    fn new(ca_name: &str) -> TestCertificates {
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, ca_name);
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap()).unwrap();
+        let mut server_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        server_params.distinguished_name.push(rcgen::DnType::CommonName, "127.0.0.1");
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let server_certificate = server_params.signed_by(&server_key, &ca).unwrap();
+        TestCertificates {
+            ca: ca.pem(),
+            server_certificate: server_certificate.pem(),
+            server_key: server_key.serialize_pem(),
+        }
+    }
+}
+
+/// Polls a source once through the poll loop: (up, last error).
+async fn poll_up(source: PostgresSource) -> (bool, String, Arc<Store>) {
+    let source: Arc<dyn Source> = Arc::new(source);
+    let store = Arc::new(Store::new([(source.kind(), source.target().to_owned())]));
+    let target = store.targets()[0].clone();
+    source::poll_once(source.as_ref(), &target, &store, Duration::from_secs(10)).await;
+    let state = target.state();
+    (state.up, state.last_error.unwrap_or_default(), store)
+}
+
+const TLS_TEST_PASSWORD: &str = "pg-tls-secret-pw";
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn tls_modes_verify_the_server_as_libpq_does() {
+    let certificates = TestCertificates::new("pg-test-ca");
+    let cluster = PrivateCluster::start_with_files(
+        &["ssl = on"],
+        &[("server.crt", &certificates.server_certificate), ("server.key", &certificates.server_key)],
+    );
+    let files = tempfile::Builder::new().prefix("pg-tls-").tempdir().unwrap();
+    let ca_file = files.path().join("ca.pem");
+    std::fs::write(&ca_file, &certificates.ca).unwrap();
+    let wrong_ca_file = files.path().join("wrong-ca.pem");
+    std::fs::write(&wrong_ca_file, TestCertificates::new("pg-test-other-ca").ca).unwrap();
+    let admin = connect(cluster.port, "postgres", "postgres").await;
+    admin.execute("SELECT pg_create_logical_replication_slot('pg_tls_slot', 'pgoutput')", &[]).await.unwrap();
+
+    // `tls` is YAML keys of the section; the DSN's own options come after `host`.
+    let source = |host: &str, tls: &str| {
+        let yaml = format!(
+            "sources:\n  postgres:\n    - name: pg-tls\n      dsn: \"host={host} port={} user=postgres password={TLS_TEST_PASSWORD} dbname=postgres\"\n{tls}",
+            cluster.port
+        );
+        let config = Config::from_yaml(&yaml).expect("test config parses").sources.postgres.remove(0);
+        PostgresSource::new(&config, Duration::from_secs(5), unshared())
+    };
+    let with_ca = |mode: &str, ca: &Path| format!("      sslmode: {mode}\n      ca_file: {}\n", ca.display());
+
+    // verify-full with the CA that signed the certificate: up, slots visible, and the server
+    // itself says the exporter's session is encrypted.
+    let verified = source("127.0.0.1", &with_ca("verify-full", &ca_file));
+    let samples = poll(&verified).await;
+    assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_tls_slot").is_some());
+    let encrypted: bool = admin
+        .query_one(
+            "SELECT bool_and(ssl) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE application_name = 'debezium-exporter'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted, "the exporter's session is not encrypted");
+
+    // The DSN's own sslmode and sslrootcert do the same.
+    let dsn_only = source(&format!("127.0.0.1 sslmode=verify-full sslrootcert={}", ca_file.display()), "");
+    let (up, error, _) = poll_up(dsn_only).await;
+    assert!(up, "{error}");
+
+    // The certificate names 127.0.0.1, not localhost: verify-ca accepts it, verify-full does not.
+    let (up, error, _) = poll_up(source("localhost", &with_ca("verify-ca", &ca_file))).await;
+    assert!(up, "verify-ca ignores the name: {error}");
+    let (up, error, _) = poll_up(source("localhost", &with_ca("verify-full", &ca_file))).await;
+    assert!(!up);
+    assert!(error.contains("certificate not valid for name"), "{error}");
+    assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
+
+    // require and prefer encrypt without a CA, as libpq does.
+    for mode in ["require", "prefer"] {
+        let (up, error, _) = poll_up(source("127.0.0.1", &format!("      sslmode: {mode}\n"))).await;
+        assert!(up, "{mode}: {error}");
+    }
+
+    // A CA that did not sign the certificate: up 0 with the reason, /metrics still answers.
+    let (up, error, store) = poll_up(source("127.0.0.1", &with_ca("verify-full", &wrong_ca_file))).await;
+    assert!(!up);
+    assert!(error.contains("invalid peer certificate: UnknownIssuer"), "{error}");
+    assert!(error.contains(&format!("postgresql://postgres@127.0.0.1:{}/postgres", cluster.port)), "{error}");
+    assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
+    let (up, error, _) = poll_up(source("127.0.0.1", &with_ca("require", &wrong_ca_file))).await;
+    assert!(!up && error.contains("UnknownIssuer"), "require with a CA checks the chain: {error}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = server::app(Arc::new(AppState::new(store, "/metrics".to_owned(), Default::default())));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let response = reqwest::get(format!("http://{address}/metrics")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"pg-tls\"} 0"), "{body}");
+    assert!(!body.contains(TLS_TEST_PASSWORD));
+    let page = reqwest::get(format!("http://{address}/")).await.unwrap().text().await.unwrap();
+    assert!(!page.contains(TLS_TEST_PASSWORD), "{page}");
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn tls_required_from_a_server_without_it_is_up_0() {
+    let cluster = PrivateCluster::start(&["ssl = off"]);
+    let yaml = format!(
+        "sources:\n  postgres:\n    - name: pg-notls\n      dsn: \"host=127.0.0.1 port={} user=postgres password={TLS_TEST_PASSWORD} dbname=postgres sslmode=require\"\n",
+        cluster.port
+    );
+    let config = Config::from_yaml(&yaml).unwrap().sources.postgres.remove(0);
+    let (up, error, _) = poll_up(PostgresSource::new(&config, Duration::from_secs(5), unshared())).await;
+    assert!(!up);
+    assert!(error.contains("server does not support TLS"), "{error}");
+    assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
+
+    // prefer falls back to a plain session.
+    let mut config = config;
+    config.sslmode = Some(debezium_exporter::config::SslMode::Prefer);
+    let (up, error, _) = poll_up(PostgresSource::new(&config, Duration::from_secs(5), unshared())).await;
+    assert!(up, "{error}");
 }

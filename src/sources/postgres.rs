@@ -21,15 +21,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use tokio_postgres::Client;
 use tokio_postgres::types::PgLsn;
-use tokio_postgres::{Client, NoTls};
 
 use crate::catalog;
-use crate::config::{NamePattern, OutboxConfig, PostgresConfig, PostgresDsn, error_chain};
+use crate::config::{NamePattern, OutboxConfig, PostgresConfig, PostgresDsn, SslMode, error_chain};
 use crate::generate::runbook::Anchor;
 use crate::published::{Newest, PublishedTopics};
 use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
+
+pub mod tls;
 
 /// Shown in `pg_stat_activity.application_name`, so DBAs can tell who is asking.
 pub const APPLICATION_NAME: &str = "debezium-exporter";
@@ -426,6 +428,8 @@ pub struct PostgresSource {
     db: String,
     dsn: PostgresDsn,
     password_file: Option<PathBuf>,
+    sslmode: SslMode,
+    ca_file: Option<PathBuf>,
     timeout: Duration,
     outbox: Vec<OutboxQueries>,
     published: Arc<PublishedTopics>,
@@ -438,6 +442,8 @@ impl PostgresSource {
             db: config.db(),
             dsn: config.dsn.clone(),
             password_file: config.password_file.clone(),
+            sslmode: config.sslmode(),
+            ca_file: config.ca_file().cloned(),
             timeout,
             outbox: config.outbox.iter().map(OutboxQueries::new).collect(),
             published,
@@ -446,15 +452,17 @@ impl PostgresSource {
     }
 
     async fn connect(&self) -> Result<Connection, PollError> {
-        let mut config = self.dsn.0.clone();
+        let mut config = self.dsn.config.clone();
         if let Some(file) = &self.password_file {
             let password = std::fs::read_to_string(file).map_err(|error| {
                 PollError::new(ErrorReason::Connect, format!("cannot read password_file {}: {error}", file.display()))
             })?;
             config.password(password.trim_end_matches(['\r', '\n']));
         }
-        config.application_name(APPLICATION_NAME).connect_timeout(self.timeout);
-        let (client, connection) = config.connect(NoTls).await.map_err(|error| {
+        config.application_name(APPLICATION_NAME).connect_timeout(self.timeout).ssl_mode(tls::wire_mode(self.sslmode));
+        let tls = tls::connector(self.sslmode, self.ca_file.as_deref())
+            .map_err(|message| PollError::new(ErrorReason::Connect, message))?;
+        let (client, connection) = config.connect(tls).await.map_err(|error| {
             PollError::new(ErrorReason::Connect, format!("cannot connect to {}: {}", self.dsn, describe(&error)))
         })?;
         let db = self.db.clone();
