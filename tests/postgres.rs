@@ -422,6 +422,38 @@ impl PrivateCluster {
         cluster
     }
 
+    /// A streaming standby of `primary` (pg_basebackup -R), replicating through the
+    /// primary's physical slot `slot`.
+    fn standby_of(primary: &PrivateCluster, slot: &str) -> PrivateCluster {
+        let dir = tempfile::Builder::new().prefix("dbx-test-pg-standby-").tempdir().unwrap();
+        give_to_postgres(dir.path());
+        let data = dir.path().join("data");
+        let port = free_port();
+        run(as_postgres(&bindir().join("pg_basebackup"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary.port.to_string(),
+                "-U",
+                "postgres",
+                "-X",
+                "stream",
+                "-R",
+                "-S",
+                slot,
+            ])
+            .arg("-D")
+            .arg(&data));
+        // The copied settings name the primary's port and socket; the last line wins.
+        let mut conf = std::fs::read_to_string(data.join("postgresql.auto.conf")).unwrap();
+        conf.push_str(&format!("port = {port}\nunix_socket_directories = '{}'\n", dir.path().display()));
+        std::fs::write(data.join("postgresql.auto.conf"), conf).unwrap();
+        let standby = PrivateCluster { dir, port };
+        standby.pg_ctl("start");
+        standby
+    }
+
     fn pg_ctl(&self, action: &str) {
         let data = self.dir.path().join("data");
         let log = self.dir.path().join("log");
@@ -700,4 +732,112 @@ async fn tls_required_from_a_server_without_it_is_up_0() {
     config.sslmode = Some(debezium_exporter::config::SslMode::Prefer);
     let (up, error, _) = poll_up(PostgresSource::new(&config, Duration::from_secs(5), unshared())).await;
     assert!(up, "{error}");
+}
+
+fn lsn_value(samples: &Samples, db: &str) -> f64 {
+    value(samples, &catalog::WAL_CURRENT_LSN_BYTES, "db", db).expect("pg_wal_current_lsn_bytes")
+}
+
+async fn current_lsn(client: &Client) -> f64 {
+    client.query_one("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8", &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn a_streaming_standby_reports_its_received_wal_and_its_own_slots() {
+    let primary = PrivateCluster::start(&[]);
+    let on_primary = connect(primary.port, "postgres", "postgres").await;
+    on_primary.execute("SELECT pg_create_physical_replication_slot('pg_standby_slot', true)", &[]).await.unwrap();
+    // Logical slots live on the primary only (PostgreSQL 15 has none on standbys).
+    on_primary
+        .execute("SELECT pg_create_logical_replication_slot('pg_primary_logical', 'pgoutput')", &[])
+        .await
+        .unwrap();
+    let standby = PrivateCluster::standby_of(&primary, "pg_standby_slot");
+    let on_standby = connect(standby.port, "postgres", "postgres").await;
+    let in_recovery: bool = on_standby.query_one("SELECT pg_is_in_recovery()", &[]).await.unwrap().get(0);
+    assert!(in_recovery, "the copy is a standby");
+    // A slot of the standby's own, for a cascading standby that would read from it.
+    on_standby.execute("SELECT pg_create_physical_replication_slot('pg_cascade_slot', true)", &[]).await.unwrap();
+
+    on_primary
+        .batch_execute(
+            "CREATE TABLE pg_standby_t AS SELECT g AS id, repeat('x', 100) AS filler FROM generate_series(1, 10000) g",
+        )
+        .await
+        .unwrap();
+    let written = current_lsn(&on_primary).await;
+
+    // The standby's source: its WAL position is the last received, which reaches what the
+    // primary wrote; the primary's own position can only be ahead of it.
+    let standby_source = standby.source(Duration::from_secs(5));
+    let started = Instant::now();
+    let samples = loop {
+        let samples = poll(&standby_source).await;
+        if lsn_value(&samples, "postgres") >= written {
+            break samples;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the standby never received {written}: {}",
+            lsn_value(&samples, "postgres")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let on_standby_lsn = lsn_value(&samples, "postgres");
+    assert!(on_standby_lsn <= current_lsn(&on_primary).await, "a standby cannot be ahead of its primary");
+    let receive: f64 = on_standby
+        .query_one("SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::float8", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(on_standby_lsn <= receive, "reported {on_standby_lsn}, received since then {receive}");
+
+    // Its slots are its own: the physical one it holds, not the primary's.
+    let slots: Vec<String> =
+        samples.get(&catalog::REPLICATION_SLOT_ACTIVE).iter().map(|(labels, _)| labels[1].clone()).collect();
+    assert_eq!(slots, ["pg_cascade_slot"]);
+    let restart: f64 = on_standby
+        .query_one("SELECT pg_wal_lsn_diff(restart_lsn, '0/0')::float8 FROM pg_replication_slots WHERE slot_name = 'pg_cascade_slot'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        slot_value(&samples, &catalog::REPLICATION_SLOT_RETAINED_WAL_BYTES, "pg_cascade_slot"),
+        Some(on_standby_lsn - restart)
+    );
+    assert_eq!(
+        slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, "pg_cascade_slot"),
+        Some(on_standby_lsn - restart),
+        "physical: lag is from restart_lsn"
+    );
+    assert_eq!(slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_cascade_slot"), Some(0.0));
+    assert_eq!(status_of(&samples, "pg_cascade_slot").as_deref(), Some("reserved"));
+
+    // The primary's source: the standby's slot is active, and its confirmed position
+    // (current − lag) reaches what was written once the standby has flushed it.
+    let primary_source = primary.source(Duration::from_secs(5));
+    let started = Instant::now();
+    loop {
+        let samples = poll(&primary_source).await;
+        let active = slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_standby_slot");
+        let lag = slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, "pg_standby_slot").unwrap();
+        let confirmed = lsn_value(&samples, "postgres") - lag;
+        if active == Some(1.0) && confirmed >= written {
+            assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, "pg_primary_logical").unwrap() > 0.0);
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "standby slot active {active:?}, confirmed {confirmed} < {written}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Promoted, the standby is a primary: the same connection switches to pg_current_wal_lsn()
+    // (the last received position would stay behind what it writes from now on).
+    standby.pg_ctl("promote");
+    on_standby.batch_execute("CREATE TABLE pg_after_promotion (id int)").await.unwrap();
+    let written_after_promotion = current_lsn(&on_standby).await;
+    let samples = poll(&standby_source).await;
+    let promoted_lsn = lsn_value(&samples, "postgres");
+    assert!(promoted_lsn >= written_after_promotion, "{promoted_lsn} < {written_after_promotion}");
+    assert!(promoted_lsn <= current_lsn(&on_standby).await);
 }
