@@ -25,7 +25,7 @@ use debezium_exporter::published::PublishedTopics;
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::{Facts, Samples, Store};
 use debezium_exporter::source::{self, Source};
-use debezium_exporter::sources::postgres::{DatabaseState, PostgresSource};
+use debezium_exporter::sources::postgres::{DatabaseState, INDEXED_COLUMN, OutboxQueries, PostgresSource};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -323,8 +323,14 @@ async fn outbox_rows_are_counted_up_to_the_cap_and_the_oldest_event_aged() {
             published.record("kafka", [("outbox.event.order".to_owned(), None)]);
             let samples = poll(&watching).await;
             assert_eq!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label), Some(25.0), "nothing published yet");
-            // Rows were created 3600 - n seconds ago (n = 0..24): 15 of them are newer than this.
-            let newest = SystemTime::now() - Duration::from_millis(3_590_500);
+            // Row n was created at insert time − (3600 − n) s: 15 of them (n = 10..24) are newer
+            // than half a second after row 9, however long the test has run.
+            let row_9: SystemTime = admin
+                .query_one(&format!("SELECT created_at FROM public.{table} WHERE aggregateid = '9'"), &[])
+                .await
+                .unwrap()
+                .get(0);
+            let newest = row_9 + Duration::from_millis(500);
             published.record("kafka", [("outbox.event.order".to_owned(), Some(newest))]);
             let samples = poll(&watching).await;
             assert_eq!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label), Some(15.0));
@@ -840,4 +846,82 @@ async fn a_streaming_standby_reports_its_received_wal_and_its_own_slots() {
     let promoted_lsn = lsn_value(&samples, "postgres");
     assert!(promoted_lsn >= written_after_promotion, "{promoted_lsn} < {written_after_promotion}");
     assert!(promoted_lsn <= current_lsn(&on_standby).await);
+}
+
+async fn explain(client: &Client, sql: &str, cap: i64) -> String {
+    let rows = client.query(&format!("EXPLAIN {sql}"), &[&cap]).await.unwrap();
+    rows.iter().map(|row| row.get::<_, String>(0)).collect::<Vec<_>>().join("\n")
+}
+
+/// The statements the server parsed and executed, from its log (log_min_duration_statement = 0).
+fn logged(cluster: &PrivateCluster, what: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(cluster.dir.path().join("log")).unwrap();
+    log.lines().filter(|line| line.contains(&format!("  {what} "))).map(str::to_owned).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn the_capped_count_walks_an_index_and_statements_are_prepared_once_per_connection() {
+    // autovacuum off: the table stays as a busy outbox is before VACUUM reaches it.
+    let cluster = PrivateCluster::start(&["autovacuum = off", "log_min_duration_statement = 0"]);
+    let admin = connect(cluster.port, "postgres", "postgres").await;
+    admin
+        .batch_execute(
+            "CREATE TABLE public.pg_outbox_plan (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+             INSERT INTO public.pg_outbox_plan SELECT n, now() - make_interval(secs => n) FROM generate_series(1, 50000) n;
+             CREATE INDEX pg_outbox_plan_created_at ON public.pg_outbox_plan (created_at);
+             ANALYZE public.pg_outbox_plan",
+        )
+        .await
+        .unwrap();
+    let config = exporter_config(
+        cluster.port,
+        "postgres",
+        "unused",
+        "postgres",
+        "      outbox:\n        - table: public.pg_outbox_plan\n          count_cap: 1000\n",
+    );
+    let queries = OutboxQueries::new(&config.outbox[0]);
+    let source = PostgresSource::new(&config, Duration::from_secs(5), unshared());
+    let rows = |samples: &Samples| value(samples, &catalog::OUTBOX_TABLE_ROWS, "table", "public.pg_outbox_plan");
+
+    // The timestamp column's index is chosen over the primary key's, and walked: no Seq Scan.
+    assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("created_at"));
+    let ordered = queries.count(Some("created_at"));
+    let plan = explain(&admin, &ordered, queries.cap).await;
+    assert!(plan.contains("Index Only Scan using pg_outbox_plan_created_at") && !plan.contains("Seq Scan"), "{plan}");
+    let unordered = explain(&admin, &queries.count(None), queries.cap).await;
+    assert!(unordered.contains("Seq Scan"), "without ORDER BY a never-vacuumed table is scanned: {unordered}");
+
+    // Prepared once per connection: later polls execute, never parse again.
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    let parsed = logged(&cluster, "parse").len();
+    let executed = logged(&cluster, "execute").len();
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    assert_eq!(logged(&cluster, "parse").len(), parsed, "a poll parsed again");
+    assert!(logged(&cluster, "execute").len() > executed);
+    assert!(logged(&cluster, "parse").iter().any(|line| line.ends_with(&ordered)), "the source counts in index order");
+
+    // Without that index the primary key is walked; without any, the count is not ordered (a
+    // sort would read the whole table). The source follows on its next poll.
+    admin.batch_execute("DROP INDEX pg_outbox_plan_created_at").await.unwrap();
+    assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("id"));
+    let by_key = queries.count(Some("id"));
+    let plan = explain(&admin, &by_key, queries.cap).await;
+    assert!(plan.contains("Index Only Scan using pg_outbox_plan_pkey") && !plan.contains("Seq Scan"), "{plan}");
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    assert!(logged(&cluster, "parse").iter().any(|line| line.ends_with(&by_key)));
+
+    admin.batch_execute("ALTER TABLE public.pg_outbox_plan DROP CONSTRAINT pg_outbox_plan_pkey").await.unwrap();
+    assert_eq!(indexed_column(&admin, &queries).await, None);
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    assert!(logged(&cluster, "parse").iter().any(|line| line.ends_with(&queries.count(None))));
+}
+
+async fn indexed_column(client: &Client, queries: &OutboxQueries) -> Option<String> {
+    client
+        .query_opt(INDEXED_COLUMN, &[&queries.table_sql, &queries.timestamp_column])
+        .await
+        .unwrap()
+        .map(|row| row.get(0))
 }

@@ -327,8 +327,13 @@ impl Identifier {
 
     /// The identifier as SQL, always quoted: `"created_at"`.
     pub fn quoted(&self) -> String {
-        format!("\"{}\"", self.0.replace('"', "\"\""))
+        quote_identifier(&self.0)
     }
+}
+
+/// A name as PostgreSQL stores it (from the config or the catalog), quoted for SQL.
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// `schema.table` or `table`.
