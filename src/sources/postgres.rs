@@ -8,8 +8,9 @@
 //! One long-lived connection per database, reconnected with exponential backoff. The session
 //! is read-only, named `debezium-exporter` in `pg_stat_activity`, and its `statement_timeout`
 //! is the poll timeout, so a slow query is cancelled by the server rather than left running.
-//! The server version is read once per connection and picks the queries ([`plan`]); whether
-//! the server is a standby is checked on every poll, so a promotion is followed.
+//! The server version is read once per connection and picks the queries ([`plan`]), which are
+//! prepared once per connection; whether the server is a standby is checked on every poll, so
+//! a promotion is followed. TLS follows libpq's `sslmode` ([`tls`]).
 //!
 //! `outbox_unpublished_events` counts the rows newer than the newest record the Kafka source
 //! saw on the table's `published_topics` ([`crate::published`]).
@@ -138,9 +139,9 @@ impl OutboxQueries {
 
     /// `count(*)` of at most `$1` rows: cost bounded by the cap, not the table. Ordered by an
     /// indexed column when there is one, so the planner walks that index (an Index Only Scan,
-    /// with heap fetches until VACUUM sets the visibility map) rather than a Seq Scan that
-    /// must step over every dead row of a purged outbox first. Never ordered without an index:
-    /// the sort would read the whole table.
+    /// with heap fetches until VACUUM sets the visibility map) instead of a Seq Scan, and reads
+    /// the index alone once vacuumed. Never ordered without an index: the sort would read the
+    /// whole table.
     pub fn count(&self, indexed_column: Option<&str>) -> String {
         let order = indexed_column.map(|column| format!(" ORDER BY {}", quote_identifier(column))).unwrap_or_default();
         format!("SELECT count(*) FROM (SELECT 1 FROM {}{order} LIMIT $1) AS capped", self.table_sql)
