@@ -692,6 +692,36 @@ async fn tls_modes_verify_the_server_as_libpq_does() {
     assert!(error.contains("certificate not valid for name"), "{error}");
     assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
 
+    // SCRAM over TLS (with tls-server-end-point channel binding where the server offers it):
+    // a password role that may only log in over TLS.
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE tls_reader LOGIN PASSWORD '{TLS_TEST_PASSWORD}'; GRANT pg_monitor TO tls_reader"
+        ))
+        .await
+        .unwrap();
+    let hba = cluster.dir.path().join("data").join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(&hba, format!("hostssl all tls_reader 127.0.0.1/32 scram-sha-256\n{rules}")).unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").await.unwrap();
+    let scram = |password: &str| {
+        let yaml = format!(
+            "sources:\n  postgres:\n    - name: pg-tls\n      dsn: \"host=127.0.0.1 port={} user=tls_reader password={password} dbname=postgres\"\n{}",
+            cluster.port,
+            with_ca("verify-full", &ca_file)
+        );
+        PostgresSource::new(
+            &Config::from_yaml(&yaml).unwrap().sources.postgres.remove(0),
+            Duration::from_secs(5),
+            unshared(),
+        )
+    };
+    let (up, error, _) = poll_up(scram(TLS_TEST_PASSWORD)).await;
+    assert!(up, "SCRAM over TLS: {error}");
+    let (up, error, _) = poll_up(scram("pg-wrong-pw")).await;
+    assert!(!up && error.contains("password authentication failed"), "{error}");
+    assert!(!error.contains("pg-wrong-pw"), "{error}");
+
     // require and prefer encrypt without a CA, as libpq does.
     for mode in ["require", "prefer"] {
         let (up, error, _) = poll_up(source("127.0.0.1", &format!("      sslmode: {mode}\n"))).await;
