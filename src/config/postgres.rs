@@ -173,7 +173,10 @@ fn take_tls_options(text: &str) -> (String, Vec<(&'static str, String)>) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match is_tls_option(key) {
                 Some(option) => {
-                    taken.push((option, url::form_urlencoded::parse(value.as_bytes()).map(|(k, _)| k).collect()))
+                    // Percent-decoded as tokio-postgres decodes URLs: a `+` stays a `+`.
+                    let value = value.replace('+', "%2B");
+                    let decoded = url::form_urlencoded::parse(value.as_bytes()).map(|(decoded, _)| decoded).collect();
+                    taken.push((option, decoded))
                 }
                 None => kept.push(pair),
             }
@@ -611,11 +614,11 @@ mod tests {
         assert_eq!(dsn.database(), "d");
 
         let dsn = PostgresDsn::try_from(
-            "postgresql://u:pw@h:6432/d?sslmode=verify-ca&application_name=x&sslrootcert=%2Fetc%2Fca.pem".to_owned(),
+            "postgresql://u:pw@h:6432/d?sslmode=verify-ca&application_name=x&sslrootcert=%2Fetc%2Fca+1.pem".to_owned(),
         )
         .unwrap();
         assert_eq!(dsn.sslmode, Some(SslMode::VerifyCa));
-        assert_eq!(dsn.sslrootcert, Some(PathBuf::from("/etc/ca.pem")));
+        assert_eq!(dsn.sslrootcert, Some(PathBuf::from("/etc/ca+1.pem")));
         assert_eq!(dsn.config.get_application_name(), Some("x"));
         assert_eq!(dsn.to_string(), "postgresql://u@h:6432/d");
 
