@@ -41,7 +41,9 @@ macro_rules! parsed_from_string {
 
 mod postgres;
 
-pub use postgres::{Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, error_chain};
+pub use postgres::{
+    Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, SslMode, error_chain, quote_identifier,
+};
 
 /// A configuration that cannot be used; the message says where and why.
 #[derive(Debug, thiserror::Error)]
