@@ -12,7 +12,8 @@
 //! the server is a standby is checked on every poll, so a promotion is followed.
 //!
 //! `outbox_unpublished_events` counts the rows newer than the newest record the Kafka source
-//! saw on the table's `published_topics` ([`crate::published`]).
+//! saw on the table's `published_topics`, or on the topics its connectors' EventRouter routes
+//! it to when none are configured ([`crate::published`]).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -101,9 +102,12 @@ pub struct OutboxQueries {
     pub count: String,
     /// now − min(timestamp column): one index probe when the column is indexed.
     pub oldest_age: String,
-    /// Rows newer than `$1`, at most `$2`: an index range scan when the column is indexed.
+    /// Rows at or after `$1`, at most `$2`: an index range scan when the column is indexed.
     pub unpublished: String,
     pub published_topics: Vec<NamePattern>,
+    /// `schema.table` as the connectors' `table.include.list` names it, to derive the topics
+    /// when `published_topics` is empty.
+    pub captured_as: String,
     pub cap: i64,
 }
 
@@ -115,8 +119,11 @@ impl OutboxQueries {
             table: outbox.table.to_string(),
             count: format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT $1) AS capped"),
             oldest_age: format!("SELECT EXTRACT(EPOCH FROM now() - min({column}))::float8 FROM {table}"),
-            unpublished: format!("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} > $1 LIMIT $2) AS capped"),
+            unpublished: format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} >= $1 LIMIT $2) AS capped"
+            ),
             published_topics: outbox.published_topics.clone(),
+            captured_as: outbox.table.debezium_name(),
             cap: i64::try_from(outbox.count_cap).unwrap_or(i64::MAX),
         }
     }
@@ -424,6 +431,8 @@ struct Session {
 /// Polls one PostgreSQL database.
 pub struct PostgresSource {
     db: String,
+    /// The database the DSN connects to: what connectors name in `database.dbname`.
+    database: String,
     dsn: PostgresDsn,
     password_file: Option<PathBuf>,
     timeout: Duration,
@@ -436,6 +445,7 @@ impl PostgresSource {
     pub fn new(config: &PostgresConfig, timeout: Duration, published: Arc<PublishedTopics>) -> Self {
         PostgresSource {
             db: config.db(),
+            database: config.dsn.database().to_owned(),
             dsn: config.dsn.clone(),
             password_file: config.password_file.clone(),
             timeout,
@@ -541,8 +551,18 @@ impl PostgresSource {
                 .await
                 .and_then(|row| row.try_get(0))
                 .map_err(|error| in_table(query_error(error)))?;
-            let since = match self.published.newest(&queries.published_topics) {
-                Some(Newest::At(newest)) => Some(newest),
+            let derived;
+            let topics = if queries.published_topics.is_empty() {
+                derived = self.published.routed_topics(&self.database, &queries.captured_as);
+                &derived
+            } else {
+                &queries.published_topics
+            };
+            // Record timestamps are whole milliseconds while the column has microseconds: a row
+            // of the same millisecond as the newest record counts as published (the EventRouter
+            // may take its timestamp from this very column), hence `>=` newest + 1 ms.
+            let since = match self.published.newest(topics) {
+                Some(Newest::At(newest)) => Some(newest + Duration::from_millis(1)),
                 Some(Newest::Nothing) => Some(std::time::SystemTime::UNIX_EPOCH),
                 None => None,
             };
@@ -684,7 +704,7 @@ mod tests {
         assert_eq!(queries.cap, 5000);
         assert_eq!(
             queries.unpublished,
-            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" WHERE \"Created At\" > $1 LIMIT $2) AS capped"
+            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" WHERE \"Created At\" >= $1 LIMIT $2) AS capped"
         );
     }
 
