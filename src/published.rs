@@ -15,7 +15,7 @@
 //! the figure stays absent until `published_topics` says which topics are whose.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use regex::Regex;
@@ -31,6 +31,8 @@ pub struct PublishedTopics {
     routes: RwLock<HashMap<String, Vec<OutboxRoute>>>,
     /// (database, `schema.table`) of the outbox tables whose topics are derived from the routes.
     derived_for: Vec<(String, String)>,
+    /// What was last logged about each derived table's topics.
+    explained: Mutex<HashMap<(String, String), String>>,
 }
 
 /// Where one Debezium connector's EventRouter publishes the events of the tables it captures.
@@ -86,6 +88,7 @@ impl PublishedTopics {
             topics: RwLock::new(HashMap::new()),
             routes: RwLock::default(),
             derived_for: Vec::new(),
+            explained: Mutex::default(),
         }
     }
 
@@ -115,15 +118,46 @@ impl PublishedTopics {
         let foreign_route = routes
             .values()
             .flatten()
-            .any(|route| !route.captures(database, table) && own.contains_key(&route.topics.to_string()));
+            .find(|route| !route.captures(database, table) && own.contains_key(&route.topics.to_string()));
         let other_derived_table = self
             .derived_for
             .iter()
             .filter(|(other_db, other)| (other_db.as_str(), other.as_str()) != (database, table))
-            .any(|(other_db, other)| {
+            .find(|(other_db, other)| {
                 patterns_capturing(&routes, other_db, other).keys().any(|pattern| own.contains_key(pattern))
             });
-        if foreign_route || other_derived_table { Vec::new() } else { own.into_values().collect() }
+        let (topics, explanation) = match (foreign_route, other_derived_table) {
+            _ if own.is_empty() => (
+                Vec::new(),
+                "no connector of the polled Connect clusters routes it (EventRouter as last transform, \
+                 table.include.list matching it)"
+                    .to_owned(),
+            ),
+            (Some(route), _) => (
+                Vec::new(),
+                format!("not derived: connector {} routes other tables to the same topics", route.connector),
+            ),
+            (None, Some((other_db, other))) => {
+                (Vec::new(), format!("not derived: outbox table {other} of {other_db} is routed to the same topics"))
+            }
+            (None, None) => {
+                let text: Vec<String> = own.keys().cloned().collect();
+                (own.into_values().collect(), format!("topics {} from the connectors' EventRouter", text.join(", ")))
+            }
+        };
+        self.explain(database, table, explanation);
+        topics
+    }
+
+    /// Logs why a derived table has the topics it has, once per change: an absent
+    /// `outbox_unpublished_events` must be explainable.
+    fn explain(&self, database: &str, table: &str, explanation: String) {
+        let mut explained = self.explained.lock().expect("explanations lock poisoned");
+        let key = (database.to_owned(), table.to_owned());
+        if explained.get(&key) != Some(&explanation) {
+            tracing::info!(database, table, "outbox_unpublished_events: {explanation}");
+            explained.insert(key, explanation);
+        }
     }
 
     /// The routed topics of every derived table: the Kafka sources watch them besides their own.
