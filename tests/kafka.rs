@@ -408,6 +408,8 @@ async fn outbox_unpublished_events_follow_a_stopped_and_resumed_connector() {
         published_before_stop = last_published(&seen).unwrap();
         assert_eq!(rows(&seen), Some(3.0), "{which}");
     }
+    let log = derived.log();
+    assert!(log.contains("outbox_unpublished_events: topics ^(?:kafka\\-e2e\\-"), "the derivation is logged: {log}");
 
     let status = connect.call(reqwest::Method::PUT, &format!("{name}/stop")).await;
     assert_eq!(status, 204, "PUT /connectors/{name}/stop");
