@@ -289,7 +289,9 @@ pub struct OutboxConfig {
     pub count_cap: u64,
     /// Kafka topics this table's events are published to (names or regexes, as in
     /// `sources.kafka[].topics`, which must watch them too). With them, the rows newer than
-    /// the newest record on those topics are exported as `outbox_unpublished_events`.
+    /// the newest record on those topics are exported as `outbox_unpublished_events`. When
+    /// empty, they are derived from the EventRouter settings of the Debezium connectors (of
+    /// `sources.connect`) that capture this table, and the Kafka sources watch them.
     #[serde(default)]
     pub published_topics: Vec<super::NamePattern>,
 }
@@ -371,6 +373,15 @@ impl QualifiedName {
             Some(schema) => format!("{}.{}", schema.quoted(), self.name.quoted()),
             None => self.name.quoted(),
         }
+    }
+}
+
+impl QualifiedName {
+    /// `schema.table` as Debezium's `table.include.list` names it; `public` when no schema is
+    /// given, since that is where an unqualified name usually resolves.
+    pub fn debezium_name(&self) -> String {
+        let schema = self.schema.as_ref().map_or("public", Identifier::name);
+        format!("{schema}.{}", self.name.name())
     }
 }
 

@@ -13,7 +13,8 @@
 //! a promotion is followed. TLS follows libpq's `sslmode` ([`tls`]).
 //!
 //! `outbox_unpublished_events` counts the rows newer than the newest record the Kafka source
-//! saw on the table's `published_topics` ([`crate::published`]).
+//! saw on the table's `published_topics`, or on the topics its connectors' EventRouter routes
+//! it to when none are configured ([`crate::published`]).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -116,9 +117,12 @@ pub struct OutboxQueries {
     pub timestamp_column: String,
     /// now − min(timestamp column): one index probe when the column is indexed.
     pub oldest_age: String,
-    /// Rows newer than `$1`, at most `$2`: an index range scan when the column is indexed.
+    /// Rows at or after `$1`, at most `$2`: an index range scan when the column is indexed.
     pub unpublished: String,
     pub published_topics: Vec<NamePattern>,
+    /// `schema.table` as the connectors' `table.include.list` names it, to derive the topics
+    /// when `published_topics` is empty.
+    pub captured_as: String,
     pub cap: i64,
 }
 
@@ -129,10 +133,13 @@ impl OutboxQueries {
         OutboxQueries {
             table: outbox.table.to_string(),
             oldest_age: format!("SELECT EXTRACT(EPOCH FROM now() - min({column}))::float8 FROM {table}"),
-            unpublished: format!("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} > $1 LIMIT $2) AS capped"),
+            unpublished: format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} >= $1 LIMIT $2) AS capped"
+            ),
             table_sql: table,
             timestamp_column: outbox.timestamp_column.name().to_owned(),
             published_topics: outbox.published_topics.clone(),
+            captured_as: outbox.table.debezium_name(),
             cap: i64::try_from(outbox.count_cap).unwrap_or(i64::MAX),
         }
     }
@@ -480,6 +487,8 @@ struct Session {
 /// Polls one PostgreSQL database.
 pub struct PostgresSource {
     db: String,
+    /// The database the DSN connects to: what connectors name in `database.dbname`.
+    database: String,
     dsn: PostgresDsn,
     password_file: Option<PathBuf>,
     sslmode: SslMode,
@@ -494,6 +503,7 @@ impl PostgresSource {
     pub fn new(config: &PostgresConfig, timeout: Duration, published: Arc<PublishedTopics>) -> Self {
         PostgresSource {
             db: config.db(),
+            database: config.dsn.database().to_owned(),
             dsn: config.dsn.clone(),
             password_file: config.password_file.clone(),
             sslmode: config.sslmode(),
@@ -653,8 +663,18 @@ impl PostgresSource {
             prepared(client, &mut statements.oldest_age, &queries.oldest_age).await.map_err(query_error)?;
         let oldest_age_seconds: Option<f64> =
             client.query_one(&oldest_age, &[]).await.and_then(|row| row.try_get(0)).map_err(query_error)?;
-        let since = match self.published.newest(&queries.published_topics) {
-            Some(Newest::At(newest)) => Some(newest),
+        let derived;
+        let topics = if queries.published_topics.is_empty() {
+            derived = self.published.routed_topics(&self.database, &queries.captured_as);
+            &derived
+        } else {
+            &queries.published_topics
+        };
+        // Record timestamps are whole milliseconds while the column has microseconds: a row
+        // of the same millisecond as the newest record counts as published (the EventRouter
+        // may take its timestamp from this very column), hence `>=` newest + 1 ms.
+        let since = match self.published.newest(topics) {
+            Some(Newest::At(newest)) => Some(newest + Duration::from_millis(1)),
             Some(Newest::Nothing) => Some(std::time::SystemTime::UNIX_EPOCH),
             None => None,
         };
@@ -799,7 +819,7 @@ mod tests {
         assert_eq!(queries.cap, 5000);
         assert_eq!(
             queries.unpublished,
-            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" WHERE \"Created At\" > $1 LIMIT $2) AS capped"
+            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" WHERE \"Created At\" >= $1 LIMIT $2) AS capped"
         );
     }
 
