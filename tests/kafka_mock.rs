@@ -10,7 +10,8 @@
 //! asked for with no list (ListConsumerGroupOffsets of the whole group), so it returns none.
 //! The mock therefore cannot stand in for the paths Tansu answers poorly (compaction of
 //! auto-created topics, group members) nor for lag; those stay with the real-broker tests
-//! (tests/kafka.rs) and the unit tests.
+//! (tests/kafka.rs) and the unit tests. Its missing DescribeConfigs does test one thing: how
+//! the source degrades on a broker that cannot describe configs.
 
 mod common;
 
@@ -66,4 +67,33 @@ async fn batched_records_give_exact_watermarks_and_the_newest_record() {
     assert_eq!((high("0"), high("1")), (Some(5.0), Some(2.0)), "exact, whatever the batching");
     // The newest of 7 records, partition 1's last, read back from inside a 2-record batch.
     assert_eq!(last_published(&seen), Some(1_700_000_011.0));
+}
+
+/// The mock has no DescribeConfigs: presence, what runbook step 3b is about, is still reported
+/// and the source stays up; only `compacted` is unknown, so it is left out.
+#[tokio::test]
+async fn a_broker_that_cannot_describe_configs_still_reports_internal_topics() {
+    let mock = MockCluster::new(1).unwrap();
+    mock.create_topic("connect-configs", 1, 1).unwrap();
+    let bootstrap = mock.bootstrap_servers();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "poll: {{interval: 1s, timeout: 5s}}\nsources:\n  kafka:\n    - name: mock\n      bootstrap: {bootstrap}\n"
+        ),
+    )
+    .unwrap();
+    let exporter = Exporter::start(&["--config.file", &config.to_string_lossy()]);
+    let present = |e: &Exposition, topic| e.value("kafka_connect_internal_topic_present", &[("topic", topic)]);
+    let seen = exporter
+        .wait_for("internal topics", Duration::from_secs(30), |e| present(e, "connect-configs").is_some())
+        .await;
+
+    assert_eq!(seen.value("debezium_exporter_source_up", &[("source", "kafka"), ("target", "mock")]), Some(1.0));
+    assert_eq!(present(&seen, "connect-configs"), Some(1.0));
+    assert_eq!(present(&seen, "connect-offsets"), Some(0.0));
+    assert_eq!(present(&seen, "connect-status"), Some(0.0));
+    assert_eq!(seen.value("kafka_connect_internal_topic_compacted", &[("topic", "connect-configs")]), None);
 }

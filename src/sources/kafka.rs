@@ -265,6 +265,8 @@ impl ConsumerContext for Context {}
 
 /// The long-lived handles of one cluster, and what earlier polls read of newest records.
 struct Clients {
+    /// The `cluster` label, for log lines.
+    cluster: String,
     consumer: BaseConsumer<Context>,
     admin: AdminClient<Context>,
     last_error: Arc<Mutex<Option<String>>>,
@@ -340,7 +342,13 @@ impl KafkaSource {
                 topics: config.topics.clone(),
                 groups: config.consumer_groups.clone(),
             }),
-            clients: Arc::new(Mutex::new(Clients { consumer, admin, last_error, newest_cache: HashMap::new() })),
+            clients: Arc::new(Mutex::new(Clients {
+                cluster: config.cluster(),
+                consumer,
+                admin,
+                last_error,
+                newest_cache: HashMap::new(),
+            })),
         })
     }
 }
@@ -507,8 +515,13 @@ impl Clients {
         if !present.is_empty() {
             let resources: Vec<ResourceSpecifier> = present.iter().map(|name| ResourceSpecifier::Topic(name)).collect();
             let options = AdminOptions::new().request_timeout(Some(remaining(deadline, "describe configs")?));
+            // Presence is what matters most (runbook step 3b): a broker that cannot describe
+            // configs leaves `compacted` unknown rather than failing the whole poll.
             let results = futures::executor::block_on(self.admin.describe_configs(&resources, &options))
-                .map_err(|error| self.error("describe configs", error))?;
+                .unwrap_or_else(|error| {
+                    tracing::warn!(cluster = %self.cluster, "describe configs failed, compaction unknown: {error}");
+                    Vec::new()
+                });
             for (name, result) in present.iter().zip(results) {
                 match result {
                     Ok(resource) => {
