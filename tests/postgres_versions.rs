@@ -1,0 +1,351 @@
+//! The real exporter binary against every PostgreSQL major it claims to support, 10 to 18.
+//!
+//! The PostgreSQL source picks its queries by server version (`plan` in
+//! src/sources/postgres.rs): `wal_status`, `safe_wal_size` and `max_slot_wal_keep_size` from 13,
+//! `inactive_since` from 17. The shared stack runs only Debian's 15, so this test starts one
+//! throwaway cluster per major from the upstream builds `scripts/postgres-versions` unpacks into
+//! PG_VERSIONS_DIR (`scripts/test` runs it), all at once: `initdb` into a temp dir, a free port
+//! on 127.0.0.1, `wal_level = logical`. In each it creates a pgoutput slot, a test_decoding slot
+//! and a physical slot, writes WAL, points `debezium-exporter --postgres.dsn` at it and checks
+//! what the version should produce. Every figure the exporter reports is bracketed by the
+//! server's own answer just before the exporter started and just after the scrape (WAL only
+//! grows), so no assertion depends on timing. `PG_VERSIONS=13,17` limits the run to some majors.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, NoTls};
+
+use common::{Exporter, Exposition, env_or, free_port};
+
+/// Every major the README says is tested.
+const MAJORS: [u32; 9] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
+const SLOTS: [(&str, &str, &str); 3] = [
+    ("pgver_pgoutput", "logical", "pgoutput"),
+    ("pgver_test_decoding", "logical", "test_decoding"),
+    ("pgver_physical", "physical", ""),
+];
+/// Set on 13+ so `safe_wal_size` has a value (it is NULL without a limit).
+const MAX_SLOT_WAL_KEEP_SIZE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn is_root() -> bool {
+    let output = Command::new("id").arg("-u").output().expect("id -u");
+    String::from_utf8_lossy(&output.stdout).trim() == "0"
+}
+
+/// Where `scripts/postgres-versions` puts the binaries; the same default as scripts/stack-env.
+fn versions_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("PG_VERSIONS_DIR") {
+        return PathBuf::from(dir);
+    }
+    if is_root() {
+        return PathBuf::from("/var/cache/debezium-exporter-stack/postgres-versions");
+    }
+    let cache = env_or("STACK_CACHE", &format!("{}/.cache/debezium-exporter-stack", env_or("HOME", "/root")));
+    PathBuf::from(cache).join("postgres-versions")
+}
+
+fn majors() -> Vec<u32> {
+    match std::env::var("PG_VERSIONS") {
+        Ok(list) => {
+            list.split(',').map(|major| major.trim().parse().expect("PG_VERSIONS: majors like 13,17")).collect()
+        }
+        Err(_) => MAJORS.to_vec(),
+    }
+}
+
+/// `initdb` and `pg_ctl` refuse to run as root; the server then runs as `postgres`.
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn give_to_postgres(path: &Path) {
+    if is_root() {
+        let status = Command::new("chown").arg("postgres:postgres").arg(path).status().unwrap();
+        assert!(status.success(), "chown postgres {}", path.display());
+    }
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().unwrap_or_else(|error| panic!("{command:?}: {error}"));
+    assert!(
+        output.status.success(),
+        "{command:?}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// One throwaway cluster of one major, stopped and deleted on drop (also when a check panics).
+struct Cluster {
+    major: u32,
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Cluster {
+    fn start(major: u32) -> Cluster {
+        let bin = versions_dir().join(major.to_string()).join("bin");
+        assert!(
+            bin.join("postgres").exists(),
+            "no PostgreSQL {major} in {}: run scripts/postgres-versions",
+            bin.display()
+        );
+        let dir = tempfile::Builder::new().prefix(&format!("dbx-test-pg{major}-")).tempdir().unwrap();
+        give_to_postgres(dir.path());
+        let data = dir.path().join("data");
+        // -N: no fsync of the new cluster; it lives for seconds.
+        run(as_postgres(&bin.join("initdb"))
+            .args(["-N", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "-D"])
+            .arg(&data));
+        let port = free_port();
+        let mut conf = format!(
+            "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nwal_level = logical\n\
+             max_wal_senders = 4\nmax_replication_slots = 8\nfsync = off\n",
+            dir.path().display()
+        );
+        if major >= 13 {
+            conf.push_str(&format!("max_slot_wal_keep_size = {}MB\n", MAX_SLOT_WAL_KEEP_SIZE_BYTES as u64 >> 20));
+        }
+        std::fs::write(data.join("postgresql.auto.conf"), conf).unwrap();
+        let cluster = Cluster { major, bin, dir, port };
+        run(as_postgres(&cluster.bin.join("pg_ctl"))
+            .args(["start", "-w", "-t", "60", "-D"])
+            .arg(&data)
+            .arg("-l")
+            .arg(cluster.dir.path().join("log")));
+        cluster
+    }
+
+    fn dsn(&self) -> String {
+        format!("pg{}=postgresql://postgres@127.0.0.1:{}/postgres", self.major, self.port)
+    }
+
+    async fn client(&self) -> Client {
+        let dsn = format!("host=127.0.0.1 port={} user=postgres dbname=postgres", self.port);
+        let (client, connection) = tokio_postgres::connect(&dsn, NoTls).await.expect("connect as postgres");
+        tokio::spawn(connection);
+        client
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = as_postgres(&self.bin.join("pg_ctl")).args(["stop", "-w", "-m", "immediate", "-D"]).arg(&data).output();
+    }
+}
+
+/// What the server itself says about one slot.
+#[derive(Debug)]
+struct SlotByServer {
+    lag: f64,
+    retained: f64,
+    safe_wal_size: Option<f64>,
+    /// From `inactive_since`, 17+.
+    inactive_seconds: Option<f64>,
+}
+
+/// The server's WAL position and its view of each of our slots, in bytes and seconds.
+async fn server_view(client: &Client, major: u32) -> (f64, Vec<SlotByServer>) {
+    let current = "pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8";
+    let current_lsn: f64 = client.query_one(&format!("SELECT {current}"), &[]).await.unwrap().get(0);
+    let safe = if major >= 13 { "safe_wal_size::float8" } else { "NULL::float8" };
+    let inactive = if major >= 17 { "EXTRACT(EPOCH FROM now() - inactive_since)::float8" } else { "NULL::float8" };
+    let mut slots = Vec::new();
+    for (slot, _, _) in SLOTS {
+        let row = client
+            .query_one(
+                &format!(
+                    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), COALESCE(confirmed_flush_lsn, restart_lsn))::float8, \
+                     pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::float8, {safe}, {inactive} \
+                     FROM pg_replication_slots WHERE slot_name = $1"
+                ),
+                &[&slot],
+            )
+            .await
+            .unwrap();
+        slots.push(SlotByServer {
+            lag: row.get(0),
+            retained: row.get(1),
+            safe_wal_size: row.get(2),
+            inactive_seconds: row.get(3),
+        });
+    }
+    (current_lsn, slots)
+}
+
+fn assert_between(what: &str, value: f64, low: f64, high: f64) {
+    assert!(low <= value && value <= high, "{what} = {value}, expected between {low} and {high}");
+}
+
+fn promtool_complaints(exposition: &str) -> Option<String> {
+    let mut promtool = Command::new(env_or("PROMTOOL", "promtool"))
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (scripts/stack-install)");
+    promtool.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
+    let output = promtool.wait_with_output().unwrap();
+    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (!output.status.success() || !complaints.trim().is_empty()).then_some(complaints)
+}
+
+/// Everything one major must show; panics with the major in the message.
+async fn check_major(major: u32) {
+    let cluster = tokio::task::spawn_blocking(move || Cluster::start(major)).await.unwrap();
+    let client = cluster.client().await;
+    let version_num: i32 =
+        client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.unwrap().get(0);
+    assert_eq!(version_num / 10_000, major as i32, "PostgreSQL {major}: server_version_num {version_num}");
+
+    for (slot, slot_type, plugin) in SLOTS {
+        let sql = if slot_type == "logical" {
+            format!("SELECT pg_create_logical_replication_slot('{slot}', '{plugin}')")
+        } else {
+            format!("SELECT pg_create_physical_replication_slot('{slot}', true)")
+        };
+        client.batch_execute(&sql).await.unwrap_or_else(|error| panic!("PostgreSQL {major}: {sql}: {error:?}"));
+    }
+    let created = Instant::now();
+    // WAL the slots have not confirmed: lag and retention well above a few records.
+    client
+        .batch_execute(
+            "CREATE TABLE pgver_t AS SELECT g AS id, repeat('x', 100) AS filler FROM generate_series(1, 10000) g",
+        )
+        .await
+        .unwrap();
+    // Slots inactive for a while before the exporter first looks: on 17+ it must report the
+    // server's figure, not start at 0 as its own measurement does.
+    tokio::time::sleep_until((created + Duration::from_secs(2)).into()).await;
+
+    let (lsn_before, before) = server_view(&client, major).await;
+    let started = Instant::now();
+    let dsn = cluster.dsn();
+    let exporter =
+        tokio::task::spawn_blocking(move || Exporter::start(&["--postgres.dsn", &dsn, "--poll.interval", "1s"]))
+            .await
+            .unwrap();
+    let db = format!("pg{major}");
+    let slot_labels = |slot: &'static str| [("db", db.clone()), ("slot", slot.to_owned())];
+    let value = |e: &Exposition, name: &str, slot: &'static str| {
+        let labels = slot_labels(slot);
+        let labels: Vec<(&str, &str)> = labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        e.value(name, &labels)
+    };
+    let up = |e: &Exposition| e.value("debezium_exporter_source_up", &[("source", "postgres"), ("target", &db)]);
+    // Until a poll failed (its error is in the log) or every slot is there.
+    let seen = exporter
+        .wait_for(&format!("PostgreSQL {major}: every slot"), DEADLINE, |e| {
+            up(e) == Some(0.0)
+                || SLOTS.iter().all(|(slot, _, _)| value(e, "pg_replication_slot_lag_bytes", slot).is_some())
+        })
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let (lsn_after, after) = server_view(&client, major).await;
+    let context = |what: &str| format!("PostgreSQL {major}: {what}");
+
+    assert_eq!(up(&seen), Some(1.0), "{}; the exporter's log:\n{}", context("up"), exporter.log());
+    let lsn = seen.value("pg_wal_current_lsn_bytes", &[("db", &db)]).expect("pg_wal_current_lsn_bytes");
+    assert_between(&context("pg_wal_current_lsn_bytes"), lsn, lsn_before, lsn_after);
+
+    for (index, (slot, slot_type, plugin)) in SLOTS.into_iter().enumerate() {
+        let (before, after) = (&before[index], &after[index]);
+        let what = |metric: &str| context(&format!("{metric} of {slot}"));
+        let series = seen.series("pg_replication_slot_active", &[("db", &db), ("slot", slot)]);
+        assert_eq!(series.len(), 1, "{}", what("active"));
+        assert!(
+            series[0].0.contains(&format!("slot_type=\"{slot_type}\",plugin=\"{plugin}\"")),
+            "{}: {}",
+            what("labels"),
+            series[0].0
+        );
+        assert_eq!(series[0].1, 0.0, "{}", what("active"));
+
+        let lag = value(&seen, "pg_replication_slot_lag_bytes", slot).unwrap();
+        assert!(before.lag > 1_000_000.0, "{}: the table's WAL is not confirmed: {}", what("lag"), before.lag);
+        assert_between(&what("lag"), lag, before.lag, after.lag);
+        let retained = value(&seen, "pg_replication_slot_retained_wal_bytes", slot).expect("retained");
+        assert_between(&what("retained WAL"), retained, before.retained, after.retained);
+
+        let statuses = seen.series("pg_replication_slot_wal_status", &[("db", &db), ("slot", slot)]);
+        let safe = value(&seen, "pg_replication_slot_safe_wal_size_bytes", slot);
+        let inactive = value(&seen, "pg_replication_slot_inactive_seconds", slot).expect("inactive seconds");
+        if major >= 13 {
+            let current: Vec<&str> = statuses
+                .iter()
+                .filter(|(_, value)| *value == 1.0)
+                .map(|(labels, _)| labels.rsplit_once("status=\"").unwrap().1.trim_end_matches('"'))
+                .collect();
+            assert_eq!((statuses.len(), current), (4, vec!["reserved"]), "{}", what("wal_status"));
+            let safe = safe.unwrap_or_else(|| panic!("{}: absent", what("safe_wal_size")));
+            assert_between(&what("safe_wal_size"), safe, after.safe_wal_size.unwrap(), before.safe_wal_size.unwrap());
+        } else {
+            assert!(statuses.is_empty(), "{}: no wal_status before 13: {statuses:?}", what("wal_status"));
+            assert_eq!(safe, None, "{}: none before 13", what("safe_wal_size"));
+        }
+        if major >= 17 {
+            // The server's inactive_since: the slots were inactive before the exporter started.
+            assert_between(
+                &what("inactive seconds (inactive_since)"),
+                inactive,
+                before.inactive_seconds.unwrap(),
+                after.inactive_seconds.unwrap(),
+            );
+        } else {
+            assert_between(&what("inactive seconds (measured by the exporter)"), inactive, 0.0, elapsed);
+        }
+    }
+    let setting = seen.value("pg_settings_max_slot_wal_keep_size_bytes", &[("db", &db)]);
+    assert_eq!(setting, (major >= 13).then_some(MAX_SLOT_WAL_KEEP_SIZE_BYTES), "{}", context("max_slot_wal_keep_size"));
+    if let Some(complaints) = promtool_complaints(&seen.0) {
+        panic!("{}:\n{complaints}\n{}", context("promtool check metrics"), seen.0);
+    }
+
+    if major < 17 {
+        // Measured by the exporter: it grows from the poll that first saw the slot inactive.
+        exporter
+            .wait_for(&context("inactive seconds growing"), DEADLINE, |e| {
+                value(e, "pg_replication_slot_inactive_seconds", "pgver_pgoutput").is_some_and(|seconds| seconds > 0.0)
+            })
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn every_supported_major_reports_its_slots() {
+    let majors = majors();
+    let checks: Vec<_> = majors.iter().map(|&major| (major, tokio::spawn(check_major(major)))).collect();
+    let mut failed = Vec::new();
+    for (major, check) in checks {
+        if let Err(error) = check.await {
+            let message = error
+                .try_into_panic()
+                .ok()
+                .and_then(|panic| {
+                    panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                })
+                .unwrap_or_else(|| "cancelled".to_owned());
+            failed.push(format!("PostgreSQL {major}: {message}"));
+        }
+    }
+    assert!(failed.is_empty(), "{} of {:?} failed:\n{}", failed.len(), majors, failed.join("\n\n"));
+}
