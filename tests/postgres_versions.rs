@@ -10,7 +10,8 @@
 //! what the version should produce. A second test makes each major's primary a streaming
 //! standby (a copy of its stopped data directory, `standby.signal` or on 10/11 `recovery.conf`)
 //! and points the exporter at the standby: the received LSN replaces `pg_current_wal_lsn()`,
-//! which fails there. Every figure the exporter reports is bracketed by the
+//! which fails there. A third, on 13 and later, drives a slot to `unreserved` and then `lost`
+//! with a 16 MB `max_slot_wal_keep_size`, WAL switches and a checkpoint. Every figure the exporter reports is bracketed by the
 //! server's own answer just before the exporter started and just after the scrape (WAL only
 //! grows), so no assertion depends on timing. `PG_VERSIONS=13,17` limits the run to some majors.
 
@@ -99,7 +100,8 @@ struct Cluster {
 }
 
 impl Cluster {
-    fn start(major: u32) -> Cluster {
+    /// `settings`: postgresql.conf lines on top of ours.
+    fn start(major: u32, settings: &[&str]) -> Cluster {
         let bin = versions_dir().join(major.to_string()).join("bin");
         assert!(
             bin.join("postgres").exists(),
@@ -120,6 +122,10 @@ impl Cluster {
         );
         if major >= 13 {
             conf.push_str(&format!("max_slot_wal_keep_size = {}MB\n", MAX_SLOT_WAL_KEEP_SIZE_BYTES as u64 >> 20));
+        }
+        for setting in settings {
+            conf.push_str(setting);
+            conf.push('\n');
         }
         let mut cluster = Cluster { major, bin, dir, port: 0 };
         cluster.start_on_a_free_port(&conf);
@@ -286,7 +292,7 @@ fn promtool_complaints(exposition: &str) -> Option<String> {
 
 /// Everything one major must show; panics with the major in the message.
 async fn check_major(major: u32) {
-    let cluster = tokio::task::spawn_blocking(move || Cluster::start(major)).await.unwrap();
+    let cluster = tokio::task::spawn_blocking(move || Cluster::start(major, &[])).await.unwrap();
     let client = cluster.client().await;
     let version_num: i32 =
         client.query_one("SELECT current_setting('server_version_num')::int", &[]).await.unwrap().get(0);
@@ -421,7 +427,7 @@ async fn standby_lsn(client: &Client) -> f64 {
 /// The standby query path of one major: `pg_is_in_recovery()`, the received LSN instead of
 /// `pg_current_wal_lsn()` (which fails on a standby), the standby's own slot.
 async fn check_standby(major: u32) {
-    let primary = tokio::task::spawn_blocking(move || Cluster::start(major)).await.unwrap();
+    let primary = tokio::task::spawn_blocking(move || Cluster::start(major, &[])).await.unwrap();
     let on_primary = primary.client().await;
     on_primary.batch_execute("SELECT pg_create_physical_replication_slot('pgver_standby', true)").await.unwrap();
     let (primary, standby) = tokio::task::spawn_blocking(move || {
@@ -489,13 +495,99 @@ async fn check_standby(major: u32) {
     }
 }
 
-/// Runs `check` for every major at once; fails naming each major that failed and why.
-async fn for_every_major<F, C>(check: C)
+/// The `status` label of the slot's current `wal_status` series.
+fn wal_status(exposition: &Exposition, db: &str, slot: &str) -> Option<String> {
+    exposition
+        .series("pg_replication_slot_wal_status", &[("db", db), ("slot", slot)])
+        .iter()
+        .find(|(_, value)| *value == 1.0)
+        .and_then(|(labels, _)| {
+            labels.rsplit_once("status=\"").map(|(_, status)| status.trim_end_matches('"').to_owned())
+        })
+}
+
+/// 13+: a slot left behind goes `unreserved`, then `lost` at the next checkpoint, as the
+/// exporter reports it; a lost slot keeps its lag but has no retained WAL nor safe size.
+async fn check_lost_slot(major: u32) {
+    // No checkpoint may happen on its own between the steps: the forced WAL stays far below
+    // max_wal_size and the timeout far above the test's duration.
+    let settings = ["max_wal_size = 1GB", "checkpoint_timeout = 1h", "max_slot_wal_keep_size = 16MB"];
+    let cluster = tokio::task::spawn_blocking(move || Cluster::start(major, &settings)).await.unwrap();
+    let client = cluster.client().await;
+    let slot = "pgver_doomed";
+    client.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", &[&slot]).await.unwrap();
+    let dsn = cluster.dsn();
+    let exporter =
+        tokio::task::spawn_blocking(move || Exporter::start(&["--postgres.dsn", &dsn, "--poll.interval", "1s"]))
+            .await
+            .unwrap();
+    let db = format!("pg{major}");
+    let context = |what: &str| format!("PostgreSQL {major}: {what}");
+    let labels = [("db", db.as_str()), ("slot", slot)];
+    let seen = exporter
+        .wait_for(&context("reserved"), DEADLINE, |e| failed_polls(e, &db) > 0.0 || wal_status(e, &db, slot).is_some())
+        .await;
+    assert_eq!(
+        wal_status(&seen, &db, slot).as_deref(),
+        Some("reserved"),
+        "{}\n{}",
+        context("reserved"),
+        exporter.log()
+    );
+    assert_eq!(
+        seen.value("pg_settings_max_slot_wal_keep_size_bytes", &[("db", &db)]),
+        Some(16.0 * 1024.0 * 1024.0),
+        "{}",
+        context("max_slot_wal_keep_size")
+    );
+
+    // Each switch after a write starts a new 16 MB segment: four exceed the 16 MB the slot may
+    // keep, so its oldest segment is no longer reserved.
+    for _ in 0..4 {
+        client
+            .batch_execute("SELECT pg_logical_emit_message(true, 'pgver', repeat('z', 1000)); SELECT pg_switch_wal()")
+            .await
+            .unwrap();
+    }
+    let seen = exporter
+        .wait_for(&context("unreserved"), DEADLINE, |e| wal_status(e, &db, slot).as_deref() == Some("unreserved"))
+        .await;
+    let safe = seen.value("pg_replication_slot_safe_wal_size_bytes", &labels);
+    assert!(safe.is_some_and(|safe| safe <= 0.0), "{}: {safe:?}", context("safe_wal_size while unreserved"));
+
+    // The checkpoint removes the segments: the slot is lost and can never be resumed.
+    client.batch_execute("CHECKPOINT").await.unwrap();
+    let seen =
+        exporter.wait_for(&context("lost"), DEADLINE, |e| wal_status(e, &db, slot).as_deref() == Some("lost")).await;
+    let row = client
+        .query_one(
+            "SELECT restart_lsn IS NULL, safe_wal_size IS NULL FROM pg_replication_slots WHERE slot_name = $1",
+            &[&slot],
+        )
+        .await
+        .unwrap();
+    let (restart_lsn_null, safe_null): (bool, bool) = (row.get(0), row.get(1));
+    // 13 to 18 alike: invalidation clears restart_lsn, and safe_wal_size is NULL.
+    assert!(restart_lsn_null && safe_null, "{}", context("the server's restart_lsn and safe_wal_size of a lost slot"));
+    assert_eq!(seen.value("pg_replication_slot_safe_wal_size_bytes", &labels), None, "{}", context("safe_wal_size"));
+    assert_eq!(seen.value("pg_replication_slot_retained_wal_bytes", &labels), None, "{}", context("retained WAL"));
+    assert!(
+        seen.value("pg_replication_slot_lag_bytes", &labels).is_some(),
+        "{}",
+        context("a lost slot's lag stays visible")
+    );
+    if let Some(complaints) = promtool_complaints(&seen.0) {
+        panic!("{}:\n{complaints}\n{}", context("promtool check metrics"), seen.0);
+    }
+}
+
+/// Runs `check` for every major from `first` at once; fails naming each major that failed and why.
+async fn for_every_major<F, C>(first: u32, check: C)
 where
     C: Fn(u32) -> F,
     F: std::future::Future<Output = ()> + Send + 'static,
 {
-    let majors = majors();
+    let majors: Vec<u32> = majors().into_iter().filter(|major| *major >= first).collect();
     let checks: Vec<_> = majors.iter().map(|&major| (major, tokio::spawn(check(major)))).collect();
     let mut failed = Vec::new();
     for (major, check) in checks {
@@ -519,11 +611,17 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn every_supported_major_reports_its_slots() {
-    for_every_major(check_major).await;
+    for_every_major(10, check_major).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn every_supported_major_as_a_streaming_standby() {
-    for_every_major(check_standby).await;
+    for_every_major(10, check_standby).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn slots_go_unreserved_then_lost_from_13() {
+    for_every_major(13, check_lost_slot).await;
 }
