@@ -2,18 +2,22 @@
 //!
 //! The PostgreSQL source picks its queries by server version (`plan` in
 //! src/sources/postgres.rs): `wal_status`, `safe_wal_size` and `max_slot_wal_keep_size` from 13,
-//! `inactive_since` from 17. The shared stack runs only Debian's 15, so this test starts one
-//! throwaway cluster per major from the upstream builds `scripts/postgres-versions` unpacks into
-//! PG_VERSIONS_DIR (`scripts/test` runs it), all at once: `initdb` into a temp dir, a free port
-//! on 127.0.0.1, `wal_level = logical`. In each it creates a pgoutput slot, a test_decoding slot
-//! and a physical slot, writes WAL, points `debezium-exporter --postgres.dsn` at it and checks
-//! what the version should produce. A second test makes each major's primary a streaming
-//! standby (a copy of its stopped data directory, `standby.signal` or on 10/11 `recovery.conf`)
-//! and points the exporter at the standby: the received LSN replaces `pg_current_wal_lsn()`,
-//! which fails there. A third, on 13 and later, drives a slot to `unreserved` and then `lost`
-//! with a 16 MB `max_slot_wal_keep_size`, WAL switches and a checkpoint. Every figure the exporter reports is bracketed by the
-//! server's own answer just before the exporter started and just after the scrape (WAL only
-//! grows), so no assertion depends on timing. `PG_VERSIONS=13,17` limits the run to some majors.
+//! `inactive_since` from 17. The shared stack runs only Debian's 15, so these tests start
+//! throwaway clusters of every major from the upstream builds `scripts/postgres-versions` unpacks
+//! into PG_VERSIONS_DIR (`scripts/test` runs it), all at once: `initdb` into a temp dir, a free
+//! port on 127.0.0.1, `wal_level = logical`, stopped and deleted on drop.
+//!
+//! - Per major: a pgoutput, a test_decoding and a physical slot, unconfirmed WAL, then
+//!   `debezium-exporter --postgres.dsn` and what that version should produce.
+//! - Per major, a streaming standby (a copy of the stopped primary with `standby.signal`, or
+//!   `recovery.conf` on 10 and 11): the received LSN replaces `pg_current_wal_lsn()`, which
+//!   fails there.
+//! - On 13 and later, a slot driven to `unreserved` and then `lost` (16 MB
+//!   `max_slot_wal_keep_size`, WAL switches, a checkpoint).
+//!
+//! Figures are bracketed by the server's own answers just before the exporter started and just
+//! after the scrape (WAL only grows), so no assertion depends on timing. `PG_VERSIONS=13,17`
+//! limits a run to some majors.
 
 mod common;
 
