@@ -11,7 +11,7 @@
 //!   `debezium-exporter --postgres.dsn` and what that version should produce.
 //! - Per major, a streaming standby (a copy of the stopped primary with `standby.signal`, or
 //!   `recovery.conf` on 10 and 11): the received LSN replaces `pg_current_wal_lsn()`, which
-//!   fails there.
+//!   fails there; the standby's own physical slot, and on 16+ its own logical slot.
 //! - On 13 and later, a slot driven to `unreserved` and then `lost` (16 MB
 //!   `max_slot_wal_keep_size`, WAL switches, a checkpoint).
 //!
@@ -445,8 +445,33 @@ async fn check_standby(major: u32) {
     let context = |what: &str| format!("PostgreSQL {major} standby: {what}");
     let in_recovery: bool = on_standby.query_one("SELECT pg_is_in_recovery()", &[]).await.unwrap().get(0);
     assert!(in_recovery, "{}", context("pg_is_in_recovery()"));
-    // A slot of the standby's own, as a cascading standby would read from.
+    // A slot of the standby's own, as a cascading standby would read from; on 16+ also a
+    // logical one, as a connector reading from the standby would use.
     on_standby.batch_execute("SELECT pg_create_physical_replication_slot('pgver_cascade', true)").await.unwrap();
+    let mut standby_slots = vec!["pgver_cascade"];
+    if major >= 16 {
+        // Creating it waits for the primary's next running-transactions record: ask for one
+        // until the slot is there instead of waiting up to 15 s for the background writer.
+        let create =
+            on_standby.batch_execute("SELECT pg_create_logical_replication_slot('pgver_standby_logical', 'pgoutput')");
+        let nudge = async {
+            loop {
+                on_primary.batch_execute("SELECT pg_log_standby_snapshot()").await.unwrap();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        };
+        let created = tokio::time::timeout(DEADLINE, async {
+            tokio::select! {
+                created = create => created,
+                never = nudge => never,
+            }
+        })
+        .await;
+        created
+            .unwrap_or_else(|_| panic!("{}", context("a logical slot on the standby within a minute")))
+            .unwrap_or_else(|error| panic!("{}: {error:?}", context("a logical slot on the standby")));
+        standby_slots.push("pgver_standby_logical");
+    }
     on_primary
         .batch_execute(
             "CREATE TABLE pgver_t AS SELECT g AS id, repeat('x', 100) AS filler FROM generate_series(1, 10000) g",
@@ -469,31 +494,38 @@ async fn check_standby(major: u32) {
             .unwrap();
     let db = format!("pg{major}");
     let up = |e: &Exposition| e.value("debezium_exporter_source_up", &[("source", "postgres"), ("target", &db)]);
-    let cascade = [("db", db.as_str()), ("slot", "pgver_cascade")];
+    let labels = |slot| [("db", db.as_str()), ("slot", slot)];
     let seen = exporter
-        .wait_for(&context("the standby's slot"), DEADLINE, |e| {
-            failed_polls(e, &db) > 0.0 || e.value("pg_replication_slot_retained_wal_bytes", &cascade).is_some()
+        .wait_for(&context("the standby's slots"), DEADLINE, |e| {
+            failed_polls(e, &db) > 0.0
+                || standby_slots.iter().all(|slot| e.value("pg_replication_slot_lag_bytes", &labels(slot)).is_some())
         })
         .await;
     let lsn_after = standby_lsn(&on_standby).await;
     assert_eq!(up(&seen), Some(1.0), "{}; the exporter's log:\n{}", context("up"), exporter.log());
     let lsn = seen.value("pg_wal_current_lsn_bytes", &[("db", &db)]).unwrap();
     assert_between(&context("pg_wal_current_lsn_bytes (received)"), lsn, lsn_before, lsn_after);
-    let restart: f64 = on_standby
-        .query_one(
-            "SELECT pg_wal_lsn_diff(restart_lsn, '0/0')::float8 FROM pg_replication_slots WHERE slot_name = 'pgver_cascade'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    for metric in ["pg_replication_slot_lag_bytes", "pg_replication_slot_retained_wal_bytes"] {
-        let value = seen.value(metric, &cascade).unwrap_or_else(|| panic!("{}", context(metric)));
-        assert_between(&context(metric), value, lsn_before - restart, lsn_after - restart);
-        assert!(value > 1_000_000.0, "{}: the table's WAL is retained: {value}", context(metric));
+    for slot in standby_slots {
+        let row = on_standby
+            .query_one(
+                "SELECT pg_wal_lsn_diff(COALESCE(confirmed_flush_lsn, restart_lsn), '0/0')::float8, \
+                 pg_wal_lsn_diff(restart_lsn, '0/0')::float8 FROM pg_replication_slots WHERE slot_name = $1",
+                &[&slot],
+            )
+            .await
+            .unwrap();
+        let (confirmed, restart): (f64, f64) = (row.get(0), row.get(1));
+        for (metric, from) in
+            [("pg_replication_slot_lag_bytes", confirmed), ("pg_replication_slot_retained_wal_bytes", restart)]
+        {
+            let what = context(&format!("{metric} of {slot}"));
+            let value = seen.value(metric, &labels(slot)).unwrap_or_else(|| panic!("{what}: absent"));
+            assert_between(&what, value, lsn_before - from, lsn_after - from);
+            assert!(value > 1_000_000.0, "{what}: the table's WAL is not confirmed: {value}");
+        }
+        let statuses = seen.series("pg_replication_slot_wal_status", &labels(slot));
+        assert_eq!(statuses.len(), if major >= 13 { 4 } else { 0 }, "{}", context("wal_status"));
     }
-    let statuses = seen.series("pg_replication_slot_wal_status", &cascade);
-    assert_eq!(statuses.len(), if major >= 13 { 4 } else { 0 }, "{}", context("wal_status"));
     if let Some(complaints) = promtool_complaints(&seen.0) {
         panic!("{}:\n{complaints}\n{}", context("promtool check metrics"), seen.0);
     }
