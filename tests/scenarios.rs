@@ -677,7 +677,7 @@ async fn new_module(stack: &Stack) {
     assert_eq!(single(alerting, &rows).await, MODULE_ROWS as f64);
 
     // While a healthy snapshot runs, its slot has no reader yet, and Debezium fills `RowsScanned`
-    // for a table only every 10 s of its scan and at its end (seen: empty during this 3 s one), so
+    // for a table only every 10 s of its scan and at its end (empty throughout these 1–3 s ones), so
     // ReplicationSlotInactive and DebeziumSnapshotStalled may be pending for those seconds (their
     // 10 m and 5 m `for:` keep them from firing), and a moment of "RUNNING, not streaming yet"
     // follows: once the connector streams, all that must clear.
