@@ -41,7 +41,9 @@ macro_rules! parsed_from_string {
 
 mod postgres;
 
-pub use postgres::{Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, error_chain};
+pub use postgres::{
+    Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, SslMode, error_chain, quote_identifier,
+};
 
 /// A configuration that cannot be used; the message says where and why.
 #[derive(Debug, thiserror::Error)]
@@ -258,7 +260,8 @@ pub struct KafkaConfig {
     /// Kafka Connect's config, offset and status topics (worker `*.storage.topic`).
     #[serde(default = "default_internal_topics")]
     pub internal_topics: Vec<String>,
-    /// Topics to watch (outbox and CDC topics): names, or regexes matching whole names.
+    /// Topics to watch (outbox and CDC topics): names, or regexes matching whole names. Topics
+    /// derived for outbox tables without `published_topics` are watched as well.
     #[serde(default)]
     pub topics: Vec<NamePattern>,
     /// Consumer groups to watch (the downstream consumers): names, or regexes matching whole names.
@@ -319,6 +322,16 @@ impl TryFrom<String> for NamePattern {
             return Ok(NamePattern::Name(text));
         }
         regex::Regex::new(&format!("^(?:{text})$")).map(NamePattern::Regex).map_err(|error| error.to_string())
+    }
+}
+
+impl fmt::Display for NamePattern {
+    /// The name, or the anchored regex.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NamePattern::Name(name) => f.write_str(name),
+            NamePattern::Regex(regex) => f.write_str(regex.as_str()),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The `debezium-exporter` command: `serve` (the default), `metrics` and `generate`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -61,10 +62,11 @@ struct GenerateFlags {
     /// Directory to write into (alerts/, dashboards/, docs/ below it).
     #[arg(long, value_name = "DIR", default_value = ".")]
     out: PathBuf,
-    /// Language of alert annotations.
+    /// Language of alert annotations and of the dashboard's titles and descriptions.
     #[arg(long, value_enum, default_value_t = Lang::Ko)]
     lang: Lang,
-    /// Base URL of docs/runbook.md; overrides `generate.runbook_url`.
+    /// URL of docs/runbook.md where your team reads it (the default, its path in this repository,
+    /// does not open from a notification); overrides `generate.runbook_url`.
     #[arg(long = "runbook-url", value_name = "BASE")]
     runbook_url: Option<String>,
     /// Base URL of Grafana; overrides `generate.grafana_url`.
@@ -105,6 +107,9 @@ fn run_generate(flags: GenerateFlags) -> anyhow::Result<()> {
     }
     if let Some(url) = flags.grafana_url {
         settings.grafana_url = url;
+    }
+    for warning in settings.link_warnings() {
+        eprintln!("debezium-exporter: note: {warning}");
     }
     let written = generate::write(&flags.out, &Options { lang: flags.lang, settings })?;
     for path in written {
@@ -166,7 +171,11 @@ fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(format!("{},hyper=warn,reqwest=warn", config.log.level.as_str()))
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: a log file or journald would keep the escape codes.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match config.log.format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

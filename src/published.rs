@@ -6,17 +6,65 @@
 //! the one place where one source's poll reads what another's saw. Entries of a Kafka cluster
 //! whose poll failed are forgotten, and entries older than `max_age` are ignored, so an
 //! unreachable broker makes the metric disappear rather than climb on stale data.
+//!
+//! An outbox table configured without `published_topics` gets its topics from the Connect
+//! sources instead: the EventRouter routes of the Debezium connectors that capture it
+//! ([`OutboxRoute`]). The Kafka sources then watch those topics too. A topic pattern that
+//! another table's route shares (two connectors with the default
+//! `outbox.event.${routedByValue}`) cannot tell whose events a record is, so it is not used:
+//! the figure stays absent until `published_topics` says which topics are whose.
 
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::config::NamePattern;
+use regex::Regex;
 
-/// What the Kafka sources last saw, by (cluster, topic).
+use crate::config::NamePattern;
+use crate::sources::connect::OutboxRouting;
+
+/// What the Kafka sources last saw, by (cluster, topic), and the Connect sources' outbox routes.
 pub struct PublishedTopics {
     max_age: Duration,
     topics: RwLock<HashMap<(String, String), Seen>>,
+    /// Connect cluster → the outbox routes of its connectors, as last polled.
+    routes: RwLock<HashMap<String, Vec<OutboxRoute>>>,
+    /// (database, `schema.table`) of the outbox tables whose topics are derived from the routes.
+    derived_for: Vec<(String, String)>,
+    /// What was last logged about each derived table's topics.
+    explained: Mutex<HashMap<(String, String), String>>,
+}
+
+/// Where one Debezium connector's EventRouter publishes the events of the tables it captures.
+#[derive(Debug, Clone)]
+pub struct OutboxRoute {
+    pub connector: String,
+    /// `database.dbname`.
+    pub database: String,
+    /// `table.include.list`, matched against the whole `schema.table` ignoring case, as
+    /// Debezium does; empty: every table.
+    pub tables: Vec<Regex>,
+    pub topics: NamePattern,
+}
+
+impl OutboxRoute {
+    pub fn new(connector: &str, database: &str, routing: &OutboxRouting) -> Result<Self, regex::Error> {
+        Ok(OutboxRoute {
+            connector: connector.to_owned(),
+            database: database.to_owned(),
+            tables: routing
+                .tables
+                .iter()
+                .map(|table| Regex::new(&format!("(?i)^(?:{table})$")))
+                .collect::<Result<_, _>>()?,
+            topics: NamePattern::Regex(Regex::new(&format!("^(?:{})$", routing.topic_regex))?),
+        })
+    }
+
+    /// Whether the connector captures `table` (`schema.table`) of `database`.
+    pub fn captures(&self, database: &str, table: &str) -> bool {
+        self.database == database && (self.tables.is_empty() || self.tables.iter().any(|regex| regex.is_match(table)))
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -35,7 +83,91 @@ pub enum Newest {
 
 impl PublishedTopics {
     pub fn new(max_age: Duration) -> Self {
-        PublishedTopics { max_age, topics: RwLock::new(HashMap::new()) }
+        PublishedTopics {
+            max_age,
+            topics: RwLock::new(HashMap::new()),
+            routes: RwLock::default(),
+            derived_for: Vec::new(),
+            explained: Mutex::default(),
+        }
+    }
+
+    /// Declares the outbox tables, as (database, `schema.table`), whose topics come from the routes.
+    pub fn deriving_for(mut self, tables: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.derived_for = tables.into_iter().collect();
+        self
+    }
+
+    /// Replaces the outbox routes of Connect `cluster` with this poll's.
+    pub fn record_routes(&self, cluster: &str, routes: Vec<OutboxRoute>) {
+        self.routes.write().expect("outbox routes lock poisoned").insert(cluster.to_owned(), routes);
+    }
+
+    /// Forgets `cluster`'s routes: its poll failed.
+    pub fn forget_routes(&self, cluster: &str) {
+        self.routes.write().expect("outbox routes lock poisoned").remove(cluster);
+    }
+
+    /// The topics `table` of `database` is published to, as the Connect sources' routes say.
+    /// Empty when no route captures it, or when a pattern is also another table's (another
+    /// connector's route, or another derived table of the same route): a record on it could
+    /// be either's, so it proves nothing about this one.
+    pub fn routed_topics(&self, database: &str, table: &str) -> Vec<NamePattern> {
+        let routes = self.routes.read().expect("outbox routes lock poisoned");
+        let own = patterns_capturing(&routes, database, table);
+        let foreign_route = routes
+            .values()
+            .flatten()
+            .find(|route| !route.captures(database, table) && own.contains_key(&route.topics.to_string()));
+        let other_derived_table = self
+            .derived_for
+            .iter()
+            .filter(|(other_db, other)| (other_db.as_str(), other.as_str()) != (database, table))
+            .find(|(other_db, other)| {
+                patterns_capturing(&routes, other_db, other).keys().any(|pattern| own.contains_key(pattern))
+            });
+        let (topics, explanation) = match (foreign_route, other_derived_table) {
+            _ if own.is_empty() => (
+                Vec::new(),
+                "no connector of the polled Connect clusters routes it (EventRouter as last transform, \
+                 table.include.list matching it)"
+                    .to_owned(),
+            ),
+            (Some(route), _) => (
+                Vec::new(),
+                format!("not derived: connector {} routes other tables to the same topics", route.connector),
+            ),
+            (None, Some((other_db, other))) => {
+                (Vec::new(), format!("not derived: outbox table {other} of {other_db} is routed to the same topics"))
+            }
+            (None, None) => {
+                let text: Vec<String> = own.keys().cloned().collect();
+                (own.into_values().collect(), format!("topics {} from the connectors' EventRouter", text.join(", ")))
+            }
+        };
+        self.explain(database, table, explanation);
+        topics
+    }
+
+    /// Logs why a derived table has the topics it has, once per change: an absent
+    /// `outbox_unpublished_events` must be explainable.
+    fn explain(&self, database: &str, table: &str, explanation: String) {
+        let mut explained = self.explained.lock().expect("explanations lock poisoned");
+        let key = (database.to_owned(), table.to_owned());
+        if explained.get(&key) != Some(&explanation) {
+            tracing::info!(database, table, "outbox_unpublished_events: {explanation}");
+            explained.insert(key, explanation);
+        }
+    }
+
+    /// The routed topics of every derived table: the Kafka sources watch them besides their own.
+    pub fn wanted_topics(&self) -> Vec<NamePattern> {
+        let mut wanted = BTreeMap::new();
+        for (database, table) in &self.derived_for {
+            wanted
+                .extend(self.routed_topics(database, table).into_iter().map(|pattern| (pattern.to_string(), pattern)));
+        }
+        wanted.into_values().collect()
     }
 
     /// Replaces what `cluster` saw with this poll's topics.
@@ -73,6 +205,20 @@ impl PublishedTopics {
     }
 }
 
+/// The topic patterns of the routes that capture `table` of `database`, keyed by their text.
+fn patterns_capturing(
+    routes: &HashMap<String, Vec<OutboxRoute>>,
+    database: &str,
+    table: &str,
+) -> BTreeMap<String, NamePattern> {
+    routes
+        .values()
+        .flatten()
+        .filter(|route| route.captures(database, table))
+        .map(|route| (route.topics.to_string(), route.topics.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +240,63 @@ mod tests {
         assert_eq!(published.newest(&[pattern("outbox.b")]), None, "a topic gone upstream is gone here");
         published.forget("k");
         assert_eq!(published.newest(&[pattern("outbox\\..*")]), None);
+    }
+
+    fn route(connector: &str, database: &str, tables: &[&str], topic_regex: &str) -> OutboxRoute {
+        let routing = OutboxRouting {
+            tables: tables.iter().map(|table| (*table).to_owned()).collect(),
+            topic_regex: topic_regex.to_owned(),
+        };
+        OutboxRoute::new(connector, database, &routing).unwrap()
+    }
+
+    fn texts(patterns: &[NamePattern]) -> Vec<String> {
+        patterns.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn derived_tables_get_the_topics_of_the_connectors_capturing_them() {
+        let published = PublishedTopics::new(Duration::from_secs(60)).deriving_for([
+            ("shop".to_owned(), "public.orders_outbox".to_owned()),
+            ("shop".to_owned(), "public.billing_outbox".to_owned()),
+        ]);
+        assert!(published.routed_topics("shop", "public.orders_outbox").is_empty(), "no Connect poll yet");
+        published.record_routes(
+            "c",
+            vec![
+                route("orders", "shop", &["public.orders_outbox"], r"orders\..*"),
+                route("billing", "shop", &["public\\.billing_.*"], r"billing\..*"),
+                route("elsewhere", "other", &[], r"other\..*"),
+            ],
+        );
+        assert_eq!(texts(&published.routed_topics("shop", "public.orders_outbox")), [r"^(?:orders\..*)$"]);
+        assert_eq!(texts(&published.routed_topics("shop", "public.billing_outbox")), [r"^(?:billing\..*)$"]);
+        assert_eq!(texts(&published.wanted_topics()), [r"^(?:billing\..*)$", r"^(?:orders\..*)$"]);
+        assert!(texts(&published.wanted_topics()).iter().all(|text| !text.contains("other")), "not derived for");
+
+        // Another connector, of a table not configured here, publishing on the same pattern.
+        published.record_routes(
+            "c",
+            vec![
+                route("orders", "shop", &["public.orders_outbox"], r"orders\..*"),
+                route("legacy", "shop", &["public.legacy_outbox"], r"orders\..*"),
+            ],
+        );
+        assert!(published.routed_topics("shop", "public.orders_outbox").is_empty());
+
+        // Both connectors left at the default replacement: nobody can tell whose a record is.
+        published.record_routes(
+            "c",
+            vec![
+                route("orders", "shop", &["public.orders_outbox"], r"outbox\.event\..*"),
+                route("billing", "shop", &["public.billing_outbox"], r"outbox\.event\..*"),
+            ],
+        );
+        assert!(published.routed_topics("shop", "public.orders_outbox").is_empty());
+        assert!(published.wanted_topics().is_empty());
+
+        published.forget_routes("c");
+        assert!(published.routed_topics("shop", "public.orders_outbox").is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::alerting::tool;
-use debezium_exporter::generate::{self, Options, Settings, alertmanager, rules};
+use debezium_exporter::generate::{self, Lang, Options, Settings, alertmanager, recording, rules};
 use serde_json::{Value, json};
 
 fn repository() -> &'static Path {
@@ -56,19 +56,30 @@ fn assert_valid(schema: &Value, instance: &Value, what: &str) {
 }
 
 #[test]
-fn dashboards_validate_against_the_grafana_schema() {
-    let fresh = generated();
+fn dashboards_validate_against_the_grafana_schema_in_both_languages() {
+    for (lang, failed_connectors) in [(Lang::Ko, "장애 커넥터"), (Lang::En, "Failed connectors")] {
+        let fresh = tempfile::tempdir().unwrap();
+        generate::write(fresh.path(), &Options { lang, settings: Settings::default() }).unwrap();
+        dashboards_validate(fresh.path());
+        let dashboard: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.json")).unwrap();
+        let titles: Vec<&str> =
+            dashboard["panels"].as_array().unwrap().iter().filter_map(|panel| panel["title"].as_str()).collect();
+        assert!(titles.contains(&failed_connectors), "{lang:?}: {titles:?}");
+    }
+}
+
+fn dashboards_validate(fresh: &Path) {
     let schema = schema("grafana-dashboard.jsonschema.json");
-    let provisioned: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.json")).unwrap();
+    let provisioned: Value = serde_json::from_str(&read(fresh, "dashboards/debezium-cdc.json")).unwrap();
     assert_valid(&schema, &provisioned, "dashboards/debezium-cdc.json");
-    let mut import: Value = serde_json::from_str(&read(fresh.path(), "dashboards/debezium-cdc.import.json")).unwrap();
+    let mut import: Value = serde_json::from_str(&read(fresh, "dashboards/debezium-cdc.import.json")).unwrap();
     assert_eq!(import["__inputs"][0]["name"], "DS_PROMETHEUS");
     let object = import.as_object_mut().unwrap();
     object.remove("__inputs");
     object.remove("__requires");
     assert_valid(&schema, &import, "dashboards/debezium-cdc.import.json without __inputs/__requires");
     // The ConfigMap carries the provisioning variant for Grafana's sidecar.
-    let configmap: Value = serde_norway::from_str(&read(fresh.path(), "dashboards/kubernetes/configmap.yaml")).unwrap();
+    let configmap: Value = serde_norway::from_str(&read(fresh, "dashboards/kubernetes/configmap.yaml")).unwrap();
     assert_eq!(configmap["metadata"]["labels"]["grafana_dashboard"], "1");
     let embedded: Value = serde_json::from_str(configmap["data"]["debezium-cdc.json"].as_str().unwrap()).unwrap();
     assert_eq!(embedded, provisioned);
@@ -76,28 +87,83 @@ fn dashboards_validate_against_the_grafana_schema() {
 
 #[test]
 fn prometheusrule_validates_and_carries_the_rules_and_release_label() {
-    let fresh = generated();
-    let resource: Value = serde_norway::from_str(&read(fresh.path(), "alerts/kubernetes/prometheusrule.yaml")).unwrap();
-    assert_valid(&schema("prometheusrule_v1.json"), &resource, "alerts/kubernetes/prometheusrule.yaml");
-    assert_eq!(resource["metadata"]["labels"]["release"], Settings::default().release);
-    let rule_file: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.yml")).unwrap();
-    assert_eq!(resource["spec"]["groups"], rule_file["groups"]);
+    for lang in [Lang::Ko, Lang::En] {
+        let fresh = tempfile::tempdir().unwrap();
+        generate::write(fresh.path(), &Options { lang, settings: Settings::default() }).unwrap();
+        let resource: Value =
+            serde_norway::from_str(&read(fresh.path(), "alerts/kubernetes/prometheusrule.yaml")).unwrap();
+        assert_valid(&schema("prometheusrule_v1.json"), &resource, "alerts/kubernetes/prometheusrule.yaml");
+        assert_eq!(resource["metadata"]["labels"]["release"], Settings::default().release);
+        let rule_file: Value =
+            serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.yml")).unwrap();
+        assert_eq!(resource["spec"]["groups"], rule_file["groups"]);
+        assert_eq!(resource["spec"]["groups"][0]["name"], recording::GROUP, "{lang:?}: recording rules come first");
+    }
 }
 
 #[test]
 fn every_alert_has_a_firing_and_a_not_firing_case() {
     let fresh = generated();
     let tests: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.test.yml")).unwrap();
-    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    // Per alert: the firing checks and the quiet checks, each with the input it ran on.
+    let mut firing: BTreeMap<String, Vec<(Duration, &Value)>> = BTreeMap::new();
+    let mut quiet: BTreeMap<String, Vec<(Duration, &Value)>> = BTreeMap::new();
     for case in tests["tests"].as_array().unwrap() {
-        for check in case["alert_rule_test"].as_array().unwrap() {
-            let entry = counts.entry(check["alertname"].as_str().unwrap().to_owned()).or_default();
-            if check["exp_alerts"].as_array().unwrap().is_empty() { entry.1 += 1 } else { entry.0 += 1 }
+        for check in case["alert_rule_test"].as_array().into_iter().flatten() {
+            let name = check["alertname"].as_str().unwrap().to_owned();
+            let at = humantime::parse_duration(check["eval_time"].as_str().unwrap()).unwrap();
+            let side = if check["exp_alerts"].as_array().unwrap().is_empty() { &mut quiet } else { &mut firing };
+            side.entry(name).or_default().push((at, &case["input_series"]));
         }
     }
+    let step = Duration::from_secs(60);
+    let mut summary = Vec::new();
     for alert in rules::alerts(&Settings::default()) {
-        let (firing, not_firing) = counts.get(alert.name).copied().unwrap_or_default();
-        assert!(firing >= 1 && not_firing >= 2, "{}: {firing} firing, {not_firing} not-firing cases", alert.name);
+        let fires = firing.get(alert.name).cloned().unwrap_or_default();
+        let quiets = quiet.get(alert.name).cloned().unwrap_or_default();
+        // The `for` boundary: on the same input, still quiet one step before it fires.
+        let boundary =
+            fires.iter().any(|(at, input)| quiets.iter().any(|(before, same)| *before + step == *at && same == input));
+        // The threshold: quiet on an input of its own (the healthy side of the threshold).
+        let healthy = quiets.iter().any(|(_, input)| fires.iter().all(|(_, firing_input)| firing_input != input));
+        assert!(
+            !fires.is_empty() && boundary && healthy,
+            "{}: {} firing checks, {} quiet ones, `for` boundary checked: {boundary}, healthy input checked: {healthy}",
+            alert.name,
+            fires.len(),
+            quiets.len()
+        );
+        summary.push(format!("{} {}/{}", alert.name, fires.len(), quiets.len()));
+    }
+    eprintln!("firing/not-firing checks: {}", summary.join(", "));
+}
+
+#[test]
+fn every_recording_rule_is_in_the_rule_file_and_has_a_test_case() {
+    let fresh = generated();
+    let rule_file: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.yml")).unwrap();
+    let tests: Value = serde_norway::from_str(&read(fresh.path(), "alerts/debezium-exporter.rules.test.yml")).unwrap();
+    // promtool evaluates groups in random order unless told; the recording group goes first.
+    assert_eq!(rule_file["groups"][0]["name"], recording::GROUP);
+    assert_eq!(tests["group_eval_order"][0], recording::GROUP);
+    let recorded: Vec<&str> = rule_file["groups"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["record"].as_str().expect("the recording group holds recording rules only"))
+        .collect();
+    let expected: Vec<&str> =
+        recording::recordings(&Settings::default()).iter().map(|recording| recording.metric.name).collect();
+    assert_eq!(recorded, expected);
+    for name in recorded {
+        let checked = tests["tests"].as_array().unwrap().iter().any(|case| {
+            case["promql_expr_test"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|check| check["expr"] == name && !check["exp_samples"].as_array().is_none_or(Vec::is_empty))
+        });
+        assert!(checked, "no promtool test case checks what {name} records");
     }
 }
 

@@ -25,7 +25,7 @@ use debezium_exporter::published::PublishedTopics;
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::{Facts, Samples, Store};
 use debezium_exporter::source::{self, Source};
-use debezium_exporter::sources::postgres::{DatabaseState, PostgresSource};
+use debezium_exporter::sources::postgres::{DatabaseState, INDEXED_COLUMN, OutboxQueries, PostgresSource};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -323,8 +323,14 @@ async fn outbox_rows_are_counted_up_to_the_cap_and_the_oldest_event_aged() {
             published.record("kafka", [("outbox.event.order".to_owned(), None)]);
             let samples = poll(&watching).await;
             assert_eq!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label), Some(25.0), "nothing published yet");
-            // Rows were created 3600 - n seconds ago (n = 0..24): 15 of them are newer than this.
-            let newest = SystemTime::now() - Duration::from_millis(3_590_500);
+            // Row n was created at insert time − (3600 − n) s: 15 of them (n = 10..24) are newer
+            // than half a second after row 9, however long the test has run.
+            let row_9: SystemTime = admin
+                .query_one(&format!("SELECT created_at FROM public.{table} WHERE aggregateid = '9'"), &[])
+                .await
+                .unwrap()
+                .get(0);
+            let newest = row_9 + Duration::from_millis(500);
             published.record("kafka", [("outbox.event.order".to_owned(), Some(newest))]);
             let samples = poll(&watching).await;
             assert_eq!(value(&samples, &catalog::OUTBOX_UNPUBLISHED_EVENTS, "table", &label), Some(15.0));
@@ -391,15 +397,23 @@ struct PrivateCluster {
 
 impl PrivateCluster {
     fn start(settings: &[&str]) -> PrivateCluster {
+        PrivateCluster::start_with_files(settings, &[])
+    }
+
+    /// `files` (name, content) are written into the data directory, readable by the server
+    /// only, before it starts: `server.crt` and `server.key` are where `ssl = on` looks.
+    fn start_with_files(settings: &[&str], files: &[(&str, &str)]) -> PrivateCluster {
         let dir = tempfile::Builder::new().prefix("dbx-test-pg-").tempdir().unwrap();
-        if is_root() {
-            let uid = run_output(Command::new("id").args(["-u", "postgres"]));
-            let gid = run_output(Command::new("id").args(["-g", "postgres"]));
-            std::os::unix::fs::chown(dir.path(), Some(uid.parse().unwrap()), Some(gid.parse().unwrap())).unwrap();
-        }
+        give_to_postgres(dir.path());
         let data = dir.path().join("data");
         let port = free_port();
         run(as_postgres(&bindir().join("initdb")).args(["-A", "trust", "-U", "postgres", "-D"]).arg(&data));
+        for (name, content) in files {
+            let path = data.join(name);
+            std::fs::write(&path, content).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+            give_to_postgres(&path);
+        }
         let mut conf = format!(
             "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nwal_level = logical\nmax_wal_senders = 4\nmax_replication_slots = 4\nfsync = off\n",
             dir.path().display()
@@ -412,6 +426,38 @@ impl PrivateCluster {
         let cluster = PrivateCluster { dir, port };
         cluster.pg_ctl("start");
         cluster
+    }
+
+    /// A streaming standby of `primary` (pg_basebackup -R), replicating through the
+    /// primary's physical slot `slot`.
+    fn standby_of(primary: &PrivateCluster, slot: &str) -> PrivateCluster {
+        let dir = tempfile::Builder::new().prefix("dbx-test-pg-standby-").tempdir().unwrap();
+        give_to_postgres(dir.path());
+        let data = dir.path().join("data");
+        let port = free_port();
+        run(as_postgres(&bindir().join("pg_basebackup"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary.port.to_string(),
+                "-U",
+                "postgres",
+                "-X",
+                "stream",
+                "-R",
+                "-S",
+                slot,
+            ])
+            .arg("-D")
+            .arg(&data));
+        // The copied settings name the primary's port and socket; the last line wins.
+        let mut conf = std::fs::read_to_string(data.join("postgresql.auto.conf")).unwrap();
+        conf.push_str(&format!("port = {port}\nunix_socket_directories = '{}'\n", dir.path().display()));
+        std::fs::write(data.join("postgresql.auto.conf"), conf).unwrap();
+        let standby = PrivateCluster { dir, port };
+        standby.pg_ctl("start");
+        standby
     }
 
     fn pg_ctl(&self, action: &str) {
@@ -433,6 +479,15 @@ impl Drop for PrivateCluster {
     fn drop(&mut self) {
         let data = self.dir.path().join("data");
         let _ = as_postgres(&bindir().join("pg_ctl")).args(["stop", "-m", "immediate", "-D"]).arg(&data).output();
+    }
+}
+
+/// Makes a file the server's when the tests run as root (the server runs as `postgres`).
+fn give_to_postgres(path: &Path) {
+    if is_root() {
+        let uid = run_output(Command::new("id").args(["-u", "postgres"]));
+        let gid = run_output(Command::new("id").args(["-g", "postgres"]));
+        std::os::unix::fs::chown(path, Some(uid.parse().unwrap()), Some(gid.parse().unwrap())).unwrap();
     }
 }
 
@@ -543,4 +598,360 @@ async fn stopped_postgres_is_up_0_and_comes_back_by_itself() {
         assert!(started.elapsed() < DEADLINE, "still down: {:?}", target.state().last_error);
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+/// A CA and a server certificate it signs for the IP address 127.0.0.1 only, as PEM.
+struct TestCertificates {
+    ca: String,
+    server_certificate: String,
+    server_key: String,
+}
+
+impl TestCertificates {
+    fn new(ca_name: &str) -> TestCertificates {
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, ca_name);
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap()).unwrap();
+        let mut server_params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        server_params.distinguished_name.push(rcgen::DnType::CommonName, "127.0.0.1");
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let server_certificate = server_params.signed_by(&server_key, &ca).unwrap();
+        TestCertificates {
+            ca: ca.pem(),
+            server_certificate: server_certificate.pem(),
+            server_key: server_key.serialize_pem(),
+        }
+    }
+}
+
+/// Polls a source once through the poll loop: (up, last error).
+async fn poll_up(source: PostgresSource) -> (bool, String, Arc<Store>) {
+    let source: Arc<dyn Source> = Arc::new(source);
+    let store = Arc::new(Store::new([(source.kind(), source.target().to_owned())]));
+    let target = store.targets()[0].clone();
+    source::poll_once(source.as_ref(), &target, &store, Duration::from_secs(10)).await;
+    let state = target.state();
+    (state.up, state.last_error.unwrap_or_default(), store)
+}
+
+const TLS_TEST_PASSWORD: &str = "pg-tls-secret-pw";
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn tls_modes_verify_the_server_as_libpq_does() {
+    let certificates = TestCertificates::new("pg-test-ca");
+    let cluster = PrivateCluster::start_with_files(
+        &["ssl = on"],
+        &[("server.crt", &certificates.server_certificate), ("server.key", &certificates.server_key)],
+    );
+    let files = tempfile::Builder::new().prefix("pg-tls-").tempdir().unwrap();
+    let ca_file = files.path().join("ca.pem");
+    std::fs::write(&ca_file, &certificates.ca).unwrap();
+    let wrong_ca_file = files.path().join("wrong-ca.pem");
+    std::fs::write(&wrong_ca_file, TestCertificates::new("pg-test-other-ca").ca).unwrap();
+    let admin = connect(cluster.port, "postgres", "postgres").await;
+    admin.execute("SELECT pg_create_logical_replication_slot('pg_tls_slot', 'pgoutput')", &[]).await.unwrap();
+
+    // `tls` is YAML keys of the section; the DSN's own options come after `host`.
+    let source = |host: &str, tls: &str| {
+        let yaml = format!(
+            "sources:\n  postgres:\n    - name: pg-tls\n      dsn: \"host={host} port={} user=postgres password={TLS_TEST_PASSWORD} dbname=postgres\"\n{tls}",
+            cluster.port
+        );
+        let config = Config::from_yaml(&yaml).expect("test config parses").sources.postgres.remove(0);
+        PostgresSource::new(&config, Duration::from_secs(5), unshared())
+    };
+    let with_ca = |mode: &str, ca: &Path| format!("      sslmode: {mode}\n      ca_file: {}\n", ca.display());
+
+    // verify-full with the CA that signed the certificate: up, slots visible, and the server
+    // itself says the exporter's session is encrypted.
+    let verified = source("127.0.0.1", &with_ca("verify-full", &ca_file));
+    let samples = poll(&verified).await;
+    assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_tls_slot").is_some());
+    let encrypted: bool = admin
+        .query_one(
+            "SELECT bool_and(ssl) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE application_name = 'debezium-exporter'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted, "the exporter's session is not encrypted");
+
+    // The DSN's own sslmode and sslrootcert do the same.
+    let dsn_only = source(&format!("127.0.0.1 sslmode=verify-full sslrootcert={}", ca_file.display()), "");
+    let (up, error, _) = poll_up(dsn_only).await;
+    assert!(up, "{error}");
+
+    // The certificate names 127.0.0.1, not localhost: verify-ca accepts it, verify-full does not.
+    let (up, error, _) = poll_up(source("localhost", &with_ca("verify-ca", &ca_file))).await;
+    assert!(up, "verify-ca ignores the name: {error}");
+    let (up, error, _) = poll_up(source("localhost", &with_ca("verify-full", &ca_file))).await;
+    assert!(!up);
+    assert!(error.contains("certificate not valid for name"), "{error}");
+    assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
+
+    // SCRAM over TLS (with tls-server-end-point channel binding where the server offers it):
+    // a password role that may only log in over TLS.
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE tls_reader LOGIN PASSWORD '{TLS_TEST_PASSWORD}'; GRANT pg_monitor TO tls_reader"
+        ))
+        .await
+        .unwrap();
+    let hba = cluster.dir.path().join("data").join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(&hba, format!("hostssl all tls_reader 127.0.0.1/32 scram-sha-256\n{rules}")).unwrap();
+    admin.batch_execute("SELECT pg_reload_conf()").await.unwrap();
+    let scram = |password: &str| {
+        let yaml = format!(
+            "sources:\n  postgres:\n    - name: pg-tls\n      dsn: \"host=127.0.0.1 port={} user=tls_reader password={password} dbname=postgres\"\n{}",
+            cluster.port,
+            with_ca("verify-full", &ca_file)
+        );
+        PostgresSource::new(
+            &Config::from_yaml(&yaml).unwrap().sources.postgres.remove(0),
+            Duration::from_secs(5),
+            unshared(),
+        )
+    };
+    let (up, error, _) = poll_up(scram(TLS_TEST_PASSWORD)).await;
+    assert!(up, "SCRAM over TLS: {error}");
+    let (up, error, _) = poll_up(scram("pg-wrong-pw")).await;
+    assert!(!up && error.contains("password authentication failed"), "{error}");
+    assert!(!error.contains("pg-wrong-pw"), "{error}");
+
+    // require and prefer encrypt without a CA, as libpq does.
+    for mode in ["require", "prefer"] {
+        let (up, error, _) = poll_up(source("127.0.0.1", &format!("      sslmode: {mode}\n"))).await;
+        assert!(up, "{mode}: {error}");
+    }
+
+    // A CA that did not sign the certificate: up 0 with the reason, /metrics still answers.
+    let (up, error, store) = poll_up(source("127.0.0.1", &with_ca("verify-full", &wrong_ca_file))).await;
+    assert!(!up);
+    assert!(error.contains("invalid peer certificate: UnknownIssuer"), "{error}");
+    assert!(error.contains(&format!("postgresql://postgres@127.0.0.1:{}/postgres", cluster.port)), "{error}");
+    assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
+    let (up, error, _) = poll_up(source("127.0.0.1", &with_ca("require", &wrong_ca_file))).await;
+    assert!(!up && error.contains("UnknownIssuer"), "require with a CA checks the chain: {error}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = server::app(Arc::new(AppState::new(store, "/metrics".to_owned(), Default::default())));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let response = reqwest::get(format!("http://{address}/metrics")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"pg-tls\"} 0"), "{body}");
+    assert!(!body.contains(TLS_TEST_PASSWORD));
+    let page = reqwest::get(format!("http://{address}/")).await.unwrap().text().await.unwrap();
+    assert!(!page.contains(TLS_TEST_PASSWORD), "{page}");
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn tls_required_from_a_server_without_it_is_up_0() {
+    let cluster = PrivateCluster::start(&["ssl = off"]);
+    let yaml = format!(
+        "sources:\n  postgres:\n    - name: pg-notls\n      dsn: \"host=127.0.0.1 port={} user=postgres password={TLS_TEST_PASSWORD} dbname=postgres sslmode=require\"\n",
+        cluster.port
+    );
+    let config = Config::from_yaml(&yaml).unwrap().sources.postgres.remove(0);
+    let (up, error, _) = poll_up(PostgresSource::new(&config, Duration::from_secs(5), unshared())).await;
+    assert!(!up);
+    assert!(error.contains("server does not support TLS"), "{error}");
+    assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
+
+    // prefer falls back to a plain session.
+    let mut config = config;
+    config.sslmode = Some(debezium_exporter::config::SslMode::Prefer);
+    let (up, error, _) = poll_up(PostgresSource::new(&config, Duration::from_secs(5), unshared())).await;
+    assert!(up, "{error}");
+}
+
+fn lsn_value(samples: &Samples, db: &str) -> f64 {
+    value(samples, &catalog::WAL_CURRENT_LSN_BYTES, "db", db).expect("pg_wal_current_lsn_bytes")
+}
+
+async fn current_lsn(client: &Client) -> f64 {
+    client.query_one("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8", &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn a_streaming_standby_reports_its_received_wal_and_its_own_slots() {
+    let primary = PrivateCluster::start(&[]);
+    let on_primary = connect(primary.port, "postgres", "postgres").await;
+    on_primary.execute("SELECT pg_create_physical_replication_slot('pg_standby_slot', true)", &[]).await.unwrap();
+    // Logical slots live on the primary only (PostgreSQL 15 has none on standbys).
+    on_primary
+        .execute("SELECT pg_create_logical_replication_slot('pg_primary_logical', 'pgoutput')", &[])
+        .await
+        .unwrap();
+    let standby = PrivateCluster::standby_of(&primary, "pg_standby_slot");
+    let on_standby = connect(standby.port, "postgres", "postgres").await;
+    let in_recovery: bool = on_standby.query_one("SELECT pg_is_in_recovery()", &[]).await.unwrap().get(0);
+    assert!(in_recovery, "the copy is a standby");
+    // A slot of the standby's own, for a cascading standby that would read from it.
+    on_standby.execute("SELECT pg_create_physical_replication_slot('pg_cascade_slot', true)", &[]).await.unwrap();
+
+    on_primary
+        .batch_execute(
+            "CREATE TABLE pg_standby_t AS SELECT g AS id, repeat('x', 100) AS filler FROM generate_series(1, 10000) g",
+        )
+        .await
+        .unwrap();
+    let written = current_lsn(&on_primary).await;
+
+    // The standby's source: its WAL position is the last received, which reaches what the
+    // primary wrote; the primary's own position can only be ahead of it.
+    let standby_source = standby.source(Duration::from_secs(5));
+    let started = Instant::now();
+    let samples = loop {
+        let samples = poll(&standby_source).await;
+        if lsn_value(&samples, "postgres") >= written {
+            break samples;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the standby never received {written}: {}",
+            lsn_value(&samples, "postgres")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let on_standby_lsn = lsn_value(&samples, "postgres");
+    assert!(on_standby_lsn <= current_lsn(&on_primary).await, "a standby cannot be ahead of its primary");
+    let receive: f64 = on_standby
+        .query_one("SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0')::float8", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(on_standby_lsn <= receive, "reported {on_standby_lsn}, received since then {receive}");
+
+    // Its slots are its own: the physical one it holds, not the primary's.
+    let slots: Vec<String> =
+        samples.get(&catalog::REPLICATION_SLOT_ACTIVE).iter().map(|(labels, _)| labels[1].clone()).collect();
+    assert_eq!(slots, ["pg_cascade_slot"]);
+    let restart: f64 = on_standby
+        .query_one("SELECT pg_wal_lsn_diff(restart_lsn, '0/0')::float8 FROM pg_replication_slots WHERE slot_name = 'pg_cascade_slot'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        slot_value(&samples, &catalog::REPLICATION_SLOT_RETAINED_WAL_BYTES, "pg_cascade_slot"),
+        Some(on_standby_lsn - restart)
+    );
+    assert_eq!(
+        slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, "pg_cascade_slot"),
+        Some(on_standby_lsn - restart),
+        "physical: lag is from restart_lsn"
+    );
+    assert_eq!(slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_cascade_slot"), Some(0.0));
+    assert_eq!(status_of(&samples, "pg_cascade_slot").as_deref(), Some("reserved"));
+
+    // The primary's source: the standby's slot is active, and its confirmed position
+    // (current − lag) reaches what was written once the standby has flushed it.
+    let primary_source = primary.source(Duration::from_secs(5));
+    let started = Instant::now();
+    loop {
+        let samples = poll(&primary_source).await;
+        let active = slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_standby_slot");
+        let lag = slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, "pg_standby_slot").unwrap();
+        let confirmed = lsn_value(&samples, "postgres") - lag;
+        if active == Some(1.0) && confirmed >= written {
+            assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_LAG_BYTES, "pg_primary_logical").unwrap() > 0.0);
+            break;
+        }
+        assert!(started.elapsed() < DEADLINE, "standby slot active {active:?}, confirmed {confirmed} < {written}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // Promoted, the standby is a primary: the same connection switches to pg_current_wal_lsn()
+    // (the last received position would stay behind what it writes from now on).
+    standby.pg_ctl("promote");
+    on_standby.batch_execute("CREATE TABLE pg_after_promotion (id int)").await.unwrap();
+    let written_after_promotion = current_lsn(&on_standby).await;
+    let samples = poll(&standby_source).await;
+    let promoted_lsn = lsn_value(&samples, "postgres");
+    assert!(promoted_lsn >= written_after_promotion, "{promoted_lsn} < {written_after_promotion}");
+    assert!(promoted_lsn <= current_lsn(&on_standby).await);
+}
+
+async fn explain(client: &Client, sql: &str, cap: i64) -> String {
+    let rows = client.query(&format!("EXPLAIN {sql}"), &[&cap]).await.unwrap();
+    rows.iter().map(|row| row.get::<_, String>(0)).collect::<Vec<_>>().join("\n")
+}
+
+/// The statements the server parsed and executed, from its log (log_min_duration_statement = 0).
+fn logged(cluster: &PrivateCluster, what: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(cluster.dir.path().join("log")).unwrap();
+    log.lines().filter(|line| line.contains(&format!("  {what} "))).map(str::to_owned).collect()
+}
+
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn the_capped_count_walks_an_index_and_statements_are_prepared_once_per_connection() {
+    // autovacuum off: the table stays as a busy outbox is before VACUUM reaches it.
+    let cluster = PrivateCluster::start(&["autovacuum = off", "log_min_duration_statement = 0"]);
+    let admin = connect(cluster.port, "postgres", "postgres").await;
+    admin
+        .batch_execute(
+            "CREATE TABLE public.pg_outbox_plan (id bigint PRIMARY KEY, created_at timestamptz NOT NULL);
+             INSERT INTO public.pg_outbox_plan SELECT n, now() - make_interval(secs => n) FROM generate_series(1, 50000) n;
+             CREATE INDEX pg_outbox_plan_created_at ON public.pg_outbox_plan (created_at);
+             ANALYZE public.pg_outbox_plan",
+        )
+        .await
+        .unwrap();
+    let config = exporter_config(
+        cluster.port,
+        "postgres",
+        "unused",
+        "postgres",
+        "      outbox:\n        - table: public.pg_outbox_plan\n          count_cap: 1000\n",
+    );
+    let queries = OutboxQueries::new(&config.outbox[0]);
+    let source = PostgresSource::new(&config, Duration::from_secs(5), unshared());
+    let rows = |samples: &Samples| value(samples, &catalog::OUTBOX_TABLE_ROWS, "table", "public.pg_outbox_plan");
+
+    // The timestamp column's index is chosen over the primary key's, and walked: no Seq Scan.
+    assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("created_at"));
+    let ordered = queries.count(Some("created_at"));
+    let plan = explain(&admin, &ordered, queries.cap).await;
+    assert!(plan.contains("Index Only Scan using pg_outbox_plan_created_at") && !plan.contains("Seq Scan"), "{plan}");
+    let unordered = explain(&admin, &queries.count(None), queries.cap).await;
+    assert!(unordered.contains("Seq Scan"), "without ORDER BY a never-vacuumed table is scanned: {unordered}");
+
+    // Prepared once per connection: later polls execute, never parse again.
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    let parsed = logged(&cluster, "parse").len();
+    let executed = logged(&cluster, "execute").len();
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    assert_eq!(logged(&cluster, "parse").len(), parsed, "a poll parsed again");
+    assert!(logged(&cluster, "execute").len() > executed);
+    assert!(logged(&cluster, "parse").iter().any(|line| line.ends_with(&ordered)), "the source counts in index order");
+
+    // Without that index the primary key is walked; without any, the count is not ordered (a
+    // sort would read the whole table). The source follows on its next poll.
+    admin.batch_execute("DROP INDEX pg_outbox_plan_created_at").await.unwrap();
+    assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("id"));
+    let by_key = queries.count(Some("id"));
+    let plan = explain(&admin, &by_key, queries.cap).await;
+    assert!(plan.contains("Index Only Scan using pg_outbox_plan_pkey") && !plan.contains("Seq Scan"), "{plan}");
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    assert!(logged(&cluster, "parse").iter().any(|line| line.ends_with(&by_key)));
+
+    admin.batch_execute("ALTER TABLE public.pg_outbox_plan DROP CONSTRAINT pg_outbox_plan_pkey").await.unwrap();
+    assert_eq!(indexed_column(&admin, &queries).await, None);
+    assert_eq!(rows(&poll(&source).await), Some(1000.0));
+    assert!(logged(&cluster, "parse").iter().any(|line| line.ends_with(&queries.count(None))));
+}
+
+async fn indexed_column(client: &Client, queries: &OutboxQueries) -> Option<String> {
+    client
+        .query_opt(INDEXED_COLUMN, &[&queries.table_sql, &queries.timestamp_column])
+        .await
+        .unwrap()
+        .map(|row| row.get(0))
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use debezium_exporter::generate::{Settings, rules, runbook};
+use debezium_exporter::generate::{Settings, recording, rules, runbook};
 
 /// Tests run in parallel; two rewriting the README at once would lose one's update.
 static README: Mutex<()> = Mutex::new(());
@@ -32,4 +32,9 @@ fn readme_metrics_reference_matches_the_catalog() {
 #[test]
 fn readme_alerts_list_matches_the_rules() {
     section_matches("alerts", &runbook::markdown_table(&rules::alerts(&Settings::default())));
+}
+
+#[test]
+fn readme_recording_rules_match_the_generator() {
+    section_matches("recording", &recording::markdown_table(&recording::recordings(&Settings::default())));
 }

@@ -34,6 +34,8 @@ use reqwest::Method;
 
 use common::alerting::{Alert, Alerting};
 use common::{Connect, Exporter, env_or, outbox_connector, psql_admin};
+use debezium_exporter::catalog::Metric;
+use debezium_exporter::generate::recording;
 
 /// The `cluster` label: the name the exporter gives the Connect worker.
 const CLUSTER: &str = "e2e";
@@ -283,6 +285,7 @@ async fn outbox_scenarios(stack: &Stack) {
     };
     stack.alerting.wait_for_prometheus("start-up over", PATIENCE, |alerts| !alerts.iter().any(starting_up)).await;
     stack.assert_quiet_besides("every pipeline RUNNING", &stack.pipelines(), |_| false).await;
+    recording_rules_record_real_data(stack, &connectors).await;
 
     tokio::join!(task_failed(stack), stopped_with_backlog(stack));
 
@@ -295,6 +298,25 @@ async fn outbox_scenarios(stack: &Stack) {
                 && alert.has(&[("connector", &stack.task_failure.connector)]))
     };
     stack.assert_quiet_besides("after every scenario", &stack.pipelines(), stuck_slot).await;
+}
+
+/// The generated recording rules, evaluated by the real Prometheus on the exporter's real
+/// output: each streaming pipeline gets its per-connector series, and the database its WAL
+/// write rate (a rate needs two scrapes, hence the wait).
+async fn recording_rules_record_real_data(stack: &Stack, connectors: &str) {
+    let per_connector =
+        |metric: &Metric| format!("{}{{cluster=\"{CLUSTER}\",connector=~\"{connectors}\"}}", metric.name);
+    for metric in [&recording::EVENTS_SEEN_RATE, &recording::STREAMING_LAG_MAX] {
+        stack.alerting.wait_for_query(&per_connector(metric), PATIENCE, |result| result.len() == 3).await;
+    }
+    let free = stack
+        .alerting
+        .wait_for_query(&per_connector(&recording::QUEUE_FREE_RATIO), PATIENCE, |result| result.len() == 3)
+        .await;
+    assert!(free.iter().all(|(_, ratio)| (0.0..=1.0).contains(ratio)), "queue free ratios: {free:?}");
+    let wal =
+        stack.alerting.wait_for_query(recording::WAL_WRITE_RATE.name, PATIENCE, |result| !result.is_empty()).await;
+    assert!(wal.iter().all(|(_, rate)| *rate >= 0.0), "WAL write rates: {wal:?}");
 }
 
 /// `debezium_connector_streaming` of a connector as Prometheus has it (the JMX side of

@@ -99,7 +99,7 @@ pub const OUTBOX_OLDEST_EVENT_AGE_SECONDS: Metric = Metric {
 
 pub const OUTBOX_UNPUBLISHED_EVENTS: Metric = Metric {
     name: "outbox_unpublished_events",
-    help: "Outbox rows newer than the newest record on the table's published_topics (as the Kafka source last saw them), counted up to count_cap. Absent while no watched topic is known.",
+    help: "Outbox rows newer than the newest record on the table's published_topics, or on the topics its connectors' EventRouter routes it to (as the Kafka source last saw them), counted up to count_cap. Absent while no such topic is known.",
     kind: Kind::Gauge,
     labels: &["db", "table"],
     source: SOURCE,

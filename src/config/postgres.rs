@@ -28,6 +28,16 @@ pub struct PostgresConfig {
     /// File holding the password; read on every (re)connect, so a rotated password is picked up.
     #[serde(default)]
     pub password_file: Option<PathBuf>,
+    /// TLS as libpq's `sslmode`: `disable`, `prefer` (the default: TLS when the server offers
+    /// it, unverified), `require` (TLS; verified like verify-ca when a CA is given),
+    /// `verify-ca` (the certificate chains to the CA), `verify-full` (and names the host).
+    /// Overrides the DSN's `sslmode`.
+    #[serde(default)]
+    pub sslmode: Option<SslMode>,
+    /// PEM file of the CA certificates the server's certificate must chain to; needed by
+    /// verify-ca and verify-full. Overrides the DSN's `sslrootcert`. Read on every (re)connect.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Overrides `poll.timeout` for this database; also its `statement_timeout`.
     #[serde(default, with = "humantime_serde")]
     pub timeout: Option<Duration>,
@@ -41,11 +51,77 @@ impl PostgresConfig {
     pub fn db(&self) -> String {
         self.name.clone().unwrap_or_else(|| self.dsn.database().to_owned())
     }
+
+    /// The TLS mode in effect: this section's `sslmode`, else the DSN's, else `prefer`.
+    pub fn sslmode(&self) -> SslMode {
+        self.sslmode.or(self.dsn.sslmode).unwrap_or_default()
+    }
+
+    /// The CA file in effect: `ca_file`, else the DSN's `sslrootcert`.
+    pub fn ca_file(&self) -> Option<&PathBuf> {
+        self.ca_file.as_ref().or(self.dsn.sslrootcert.as_ref())
+    }
+}
+
+/// libpq's `sslmode` values, except `allow` (plain first, TLS only when refused), which
+/// tokio-postgres cannot do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SslMode {
+    Disable,
+    #[default]
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl FromStr for SslMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "disable" => Ok(SslMode::Disable),
+            "prefer" => Ok(SslMode::Prefer),
+            "require" => Ok(SslMode::Require),
+            "verify-ca" => Ok(SslMode::VerifyCa),
+            "verify-full" => Ok(SslMode::VerifyFull),
+            other => Err(format!(
+                "sslmode `{other}` is not supported: use disable, prefer, require, verify-ca or verify-full"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for SslMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        })
+    }
+}
+
+impl SslMode {
+    /// Whether the server's certificate must chain to a configured CA.
+    pub fn verifies(self) -> bool {
+        matches!(self, SslMode::VerifyCa | SslMode::VerifyFull)
+    }
 }
 
 /// A parsed connection string. Debug and Display show it without the password.
 #[derive(Clone)]
-pub struct PostgresDsn(pub tokio_postgres::Config);
+pub struct PostgresDsn {
+    /// Everything but the TLS options below.
+    pub config: tokio_postgres::Config,
+    /// The DSN's `sslmode`, if it has one.
+    pub sslmode: Option<SslMode>,
+    /// The DSN's `sslrootcert`, if it has one.
+    pub sslrootcert: Option<PathBuf>,
+}
 
 parsed_from_string!(PostgresDsn);
 
@@ -54,31 +130,114 @@ impl TryFrom<String> for PostgresDsn {
 
     fn try_from(text: String) -> Result<Self, String> {
         let text = Secret::try_from(text)?;
-        // The parser's errors name the offending key, never its value.
-        let config = tokio_postgres::Config::from_str(text.expose())
-            .map_err(|error| format!("invalid PostgreSQL DSN: {}", error_chain(&error)))?;
-        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-            return Err("sslmode=require: TLS to PostgreSQL is not supported yet; use disable or prefer".to_owned());
+        // tokio-postgres knows neither verify-ca/verify-full nor sslrootcert: the exporter
+        // applies them itself, so they are taken out before the rest is parsed.
+        let (rest, tls_options) = take_tls_options(text.expose());
+        let mut sslmode = None;
+        let mut sslrootcert = None;
+        for (key, value) in tls_options {
+            match key {
+                "sslmode" => sslmode = Some(value.parse::<SslMode>()?),
+                _ => sslrootcert = Some(PathBuf::from(value)),
+            }
         }
+        // The parser's errors name the offending key, never its value.
+        let config = tokio_postgres::Config::from_str(&rest)
+            .map_err(|error| format!("invalid PostgreSQL DSN: {}", error_chain(&error)))?;
         if config.get_hosts().is_empty() {
             return Err("the DSN names no host (host=... or postgresql://HOST/...)".to_owned());
         }
-        Ok(PostgresDsn(config))
+        Ok(PostgresDsn { config, sslmode, sslrootcert })
     }
 }
 
 impl PostgresDsn {
     /// The database the DSN connects to; PostgreSQL's default is the user name.
     pub fn database(&self) -> &str {
-        self.0.get_dbname().or(self.0.get_user()).unwrap_or("postgres")
+        self.config.get_dbname().or(self.config.get_user()).unwrap_or("postgres")
     }
+}
+
+/// The DSN options the exporter handles itself rather than tokio-postgres.
+const TLS_OPTIONS: [&str; 2] = ["sslmode", "sslrootcert"];
+
+/// Splits `sslmode` and `sslrootcert` (decoded) from the rest of a URL or key/value DSN.
+/// Anything it does not understand stays in the rest, for tokio-postgres to report.
+fn take_tls_options(text: &str) -> (String, Vec<(&'static str, String)>) {
+    let mut taken = Vec::new();
+    let is_tls_option = |key: &str| TLS_OPTIONS.iter().find(|option| **option == key).copied();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        let Some((base, query)) = text.split_once('?') else { return (text.to_owned(), taken) };
+        let mut kept = Vec::new();
+        for pair in query.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match is_tls_option(key) {
+                Some(option) => {
+                    // Percent-decoded as tokio-postgres decodes URLs: a `+` stays a `+`.
+                    let value = value.replace('+', "%2B");
+                    let decoded = url::form_urlencoded::parse(value.as_bytes()).map(|(decoded, _)| decoded).collect();
+                    taken.push((option, decoded))
+                }
+                None => kept.push(pair),
+            }
+        }
+        let rest = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+        return (rest, taken);
+    }
+    // key = value pairs; values are bare words or 'quoted', with backslash escapes.
+    let mut rest = String::new();
+    let mut chars = text.char_indices().peekable();
+    let skip_spaces = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>| {
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+    };
+    loop {
+        skip_spaces(&mut chars);
+        let Some(&(start, _)) = chars.peek() else { break };
+        let mut key = String::new();
+        while let Some((_, c)) = chars.next_if(|(_, c)| *c != '=' && !c.is_whitespace()) {
+            key.push(c);
+        }
+        skip_spaces(&mut chars);
+        if chars.next_if(|(_, c)| *c == '=').is_none() {
+            rest.push_str(&text[start..]);
+            break;
+        }
+        skip_spaces(&mut chars);
+        let mut value = String::new();
+        let quoted = chars.next_if(|(_, c)| *c == '\'').is_some();
+        while let Some(&(_, c)) = chars.peek() {
+            if (quoted && c == '\'') || (!quoted && c.is_whitespace()) {
+                break;
+            }
+            chars.next();
+            if c == '\\' {
+                if let Some((_, escaped)) = chars.next() {
+                    value.push(escaped);
+                }
+            } else {
+                value.push(c);
+            }
+        }
+        if quoted {
+            chars.next();
+        }
+        let end = chars.peek().map_or(text.len(), |(index, _)| *index);
+        match is_tls_option(&key) {
+            Some(option) => taken.push((option, value)),
+            None => {
+                rest.push_str(&text[start..end]);
+                rest.push(' ');
+            }
+        }
+    }
+    (rest.trim_end().to_owned(), taken)
 }
 
 impl fmt::Display for PostgresDsn {
     /// `postgresql://user@host:port/database`, never with the password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hosts: Vec<String> = self
-            .0
+            .config
             .get_hosts()
             .iter()
             .enumerate()
@@ -87,11 +246,12 @@ impl fmt::Display for PostgresDsn {
                     tokio_postgres::config::Host::Tcp(name) => name.clone(),
                     tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
                 };
-                let port = self.0.get_ports().get(index).or(self.0.get_ports().first()).copied().unwrap_or(5432);
+                let port =
+                    self.config.get_ports().get(index).or(self.config.get_ports().first()).copied().unwrap_or(5432);
                 format!("{host}:{port}")
             })
             .collect();
-        let user = self.0.get_user().map(|user| format!("{user}@")).unwrap_or_default();
+        let user = self.config.get_user().map(|user| format!("{user}@")).unwrap_or_default();
         write!(f, "postgresql://{user}{}/{}", hosts.join(","), self.database())
     }
 }
@@ -129,7 +289,9 @@ pub struct OutboxConfig {
     pub count_cap: u64,
     /// Kafka topics this table's events are published to (names or regexes, as in
     /// `sources.kafka[].topics`, which must watch them too). With them, the rows newer than
-    /// the newest record on those topics are exported as `outbox_unpublished_events`.
+    /// the newest record on those topics are exported as `outbox_unpublished_events`. When
+    /// empty, they are derived from the EventRouter settings of the Debezium connectors (of
+    /// `sources.connect`) that capture this table, and the Kafka sources watch them.
     #[serde(default)]
     pub published_topics: Vec<super::NamePattern>,
 }
@@ -170,8 +332,13 @@ impl Identifier {
 
     /// The identifier as SQL, always quoted: `"created_at"`.
     pub fn quoted(&self) -> String {
-        format!("\"{}\"", self.0.replace('"', "\"\""))
+        quote_identifier(&self.0)
     }
+}
+
+/// A name as PostgreSQL stores it (from the config or the catalog), quoted for SQL.
+pub fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// `schema.table` or `table`.
@@ -206,6 +373,15 @@ impl QualifiedName {
             Some(schema) => format!("{}.{}", schema.quoted(), self.name.quoted()),
             None => self.name.quoted(),
         }
+    }
+}
+
+impl QualifiedName {
+    /// `schema.table` as Debezium's `table.include.list` names it; `public` when no schema is
+    /// given, since that is where an unqualified name usually resolves.
+    pub fn debezium_name(&self) -> String {
+        let schema = self.schema.as_ref().map_or("public", Identifier::name);
+        format!("{schema}.{}", self.name.name())
     }
 }
 
@@ -277,6 +453,8 @@ pub(super) fn apply_flags(postgres: &mut Vec<PostgresConfig>, specs: &[String]) 
             name: name.map(str::to_owned),
             dsn,
             password_file: None,
+            sslmode: None,
+            ca_file: None,
             timeout: None,
             outbox: Vec::new(),
         });
@@ -320,6 +498,20 @@ pub(super) fn validate(postgres: &[PostgresConfig]) -> Result<(), ConfigError> {
             std::fs::metadata(file).map_err(|error| {
                 ConfigError(format!("sources.postgres[{index}].password_file: {}: {error}", file.display()))
             })?;
+        }
+        match database.ca_file() {
+            Some(file) => {
+                crate::sources::postgres::tls::read_ca_file(file)
+                    .map_err(|error| ConfigError(format!("sources.postgres[{index}].ca_file: {error}")))?;
+            }
+            None if database.sslmode().verifies() => {
+                return Err(ConfigError(format!(
+                    "sources.postgres[{index}].ca_file: sslmode {} needs the CA that signs the server's \
+                     certificate (ca_file, or sslrootcert in the DSN)",
+                    database.sslmode()
+                )));
+            }
+            None => {}
         }
         let mut tables = std::collections::HashSet::new();
         for (table_index, outbox) in database.outbox.iter().enumerate() {
@@ -379,7 +571,7 @@ mod tests {
             let dsn = PostgresDsn::try_from(text.to_owned()).unwrap();
             assert_eq!(dsn.to_string(), "postgresql://debezium@db.example:6432/inventory");
             assert!(!format!("{dsn:?}").contains("hunter2"));
-            assert_eq!(dsn.0.get_password(), Some(&b"hunter2"[..]));
+            assert_eq!(dsn.config.get_password(), Some(&b"hunter2"[..]));
         }
         let error = PostgresDsn::try_from("host=h password=hunter2 bogus=1".to_owned()).unwrap_err();
         assert!(error.contains("unknown option `bogus`") && !error.contains("hunter2"), "{error}");
@@ -422,9 +614,51 @@ mod tests {
     }
 
     #[test]
-    fn tls_is_refused_until_supported() {
-        let error = PostgresDsn::try_from("host=h sslmode=require".to_owned()).unwrap_err();
-        assert!(error.contains("not supported yet"), "{error}");
+    fn the_dsn_tls_options_are_taken_out_and_the_rest_kept() {
+        let dsn = PostgresDsn::try_from(
+            "host=h password='a b\\'c' sslmode = verify-full sslrootcert='/etc/my ca.pem' dbname=d".to_owned(),
+        )
+        .unwrap();
+        assert_eq!(dsn.sslmode, Some(SslMode::VerifyFull));
+        assert_eq!(dsn.sslrootcert, Some(PathBuf::from("/etc/my ca.pem")));
+        assert_eq!(dsn.config.get_password(), Some(&b"a b'c"[..]));
+        assert_eq!(dsn.database(), "d");
+
+        let dsn = PostgresDsn::try_from(
+            "postgresql://u:pw@h:6432/d?sslmode=verify-ca&application_name=x&sslrootcert=%2Fetc%2Fca+1.pem".to_owned(),
+        )
+        .unwrap();
+        assert_eq!(dsn.sslmode, Some(SslMode::VerifyCa));
+        assert_eq!(dsn.sslrootcert, Some(PathBuf::from("/etc/ca+1.pem")));
+        assert_eq!(dsn.config.get_application_name(), Some("x"));
+        assert_eq!(dsn.to_string(), "postgresql://u@h:6432/d");
+
+        let dsn = PostgresDsn::try_from("postgresql://u@h/d?sslmode=disable".to_owned()).unwrap();
+        assert_eq!(dsn.sslmode, Some(SslMode::Disable));
+        let dsn = PostgresDsn::try_from("host=h".to_owned()).unwrap();
+        assert_eq!((dsn.sslmode, dsn.sslrootcert), (None, None));
+
+        let error = PostgresDsn::try_from("host=h password=hunter2 sslmode=allow".to_owned()).unwrap_err();
+        assert!(error.contains("sslmode `allow` is not supported") && !error.contains("hunter2"), "{error}");
+    }
+
+    #[test]
+    fn the_section_overrides_the_dsn_and_verification_needs_a_ca() {
+        let yaml = "sources:\n  postgres:\n    - dsn: host=h sslmode=require\n      sslmode: disable\n";
+        let config = Config::from_yaml(yaml).unwrap();
+        assert_eq!(config.sources.postgres[0].sslmode(), SslMode::Disable);
+        let yaml = "sources:\n  postgres:\n    - dsn: host=h\n";
+        assert_eq!(Config::from_yaml(yaml).unwrap().sources.postgres[0].sslmode(), SslMode::Prefer, "libpq's default");
+
+        let load = |yaml: &str| validate(&Config::from_yaml(yaml).unwrap().sources.postgres).unwrap_err().to_string();
+        let error = load("sources:\n  postgres:\n    - dsn: host=h\n      sslmode: verify-full\n");
+        assert!(error.starts_with("sources.postgres[0].ca_file: sslmode verify-full needs the CA"), "{error}");
+        let error =
+            load("sources:\n  postgres:\n    - dsn: host=h sslmode=verify-ca sslrootcert=/nonexistent/ca.pem\n");
+        assert!(error.starts_with("sources.postgres[0].ca_file: cannot read /nonexistent/ca.pem"), "{error}");
+        let yaml = "sources:\n  postgres:\n    - dsn: host=h\n      sslmode: verify_full\n";
+        let error = Config::from_yaml(yaml).unwrap_err().to_string();
+        assert!(error.starts_with("sources.postgres[0].sslmode: unknown variant `verify_full`"), "{error}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod alertmanager;
 pub mod dashboard;
 pub mod prometheus;
 pub mod promql;
+pub mod recording;
 pub mod rules;
 pub mod runbook;
 pub mod settings;
@@ -17,7 +18,8 @@ use serde::Serialize;
 
 pub use settings::Settings;
 
-/// The language of alert annotations (the runbook carries both).
+/// The language of alert annotations and of the dashboard's titles and descriptions (the
+/// runbook carries both).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// Korean, like the runbook.
@@ -93,9 +95,10 @@ struct ProviderOptions {
 /// Every generated file: path relative to the output directory → content.
 pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, GenerateError> {
     let settings = &options.settings;
+    let recordings = recording::recordings(settings);
     let groups = rules::groups(settings);
     let alerts = rules::alerts(settings);
-    let dashboard = dashboard::dashboard(settings, &alerts);
+    let dashboard = dashboard::dashboard(settings, &alerts, options.lang);
     let dashboard_json = json(&dashboard)?;
     let configmap = ConfigMap {
         api_version: "v1",
@@ -124,15 +127,18 @@ pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, Genera
     };
     let with_header = |text: String| format!("{YAML_HEADER}{text}");
     Ok(BTreeMap::from([
-        ("alerts/debezium-exporter.rules.yml", with_header(prometheus::rules_file(&groups, options)?)),
-        ("alerts/debezium-exporter.rules.test.yml", with_header(prometheus::test_file(&groups, options)?)),
+        ("alerts/debezium-exporter.rules.yml", with_header(prometheus::rules_file(&recordings, &groups, options)?)),
+        ("alerts/debezium-exporter.rules.test.yml", with_header(prometheus::test_file(&recordings, &groups, options)?)),
         ("alerts/alertmanager.yml", with_header(alertmanager::config(&alerts)?)),
-        ("alerts/kubernetes/prometheusrule.yaml", with_header(prometheus::prometheus_rule(&groups, options)?)),
+        (
+            "alerts/kubernetes/prometheusrule.yaml",
+            with_header(prometheus::prometheus_rule(&recordings, &groups, options)?),
+        ),
         ("dashboards/debezium-cdc.json", dashboard_json),
         ("dashboards/debezium-cdc.import.json", json(&dashboard::import_variant(dashboard))?),
         ("dashboards/provisioning.yaml", with_header(yaml(&providers)?)),
         ("dashboards/kubernetes/configmap.yaml", with_header(yaml(&configmap)?)),
-        ("docs/runbook.md", runbook::render(&alerts, |alert| dashboard::panel_url(settings, alert))),
+        ("docs/runbook.md", runbook::render(&alerts, &recordings, |alert| dashboard::panel_url(settings, alert))),
     ]))
 }
 
@@ -160,8 +166,15 @@ mod tests {
     use super::*;
     use crate::catalog;
 
-    fn known(name: &str) -> bool {
+    /// A catalog metric or one Prometheus makes itself: what a recording rule may read.
+    fn scraped_or_builtin(name: &str) -> bool {
         catalog::find(name).is_some() || promql::PROMETHEUS_BUILTINS.iter().any(|metric| metric.name == name)
+    }
+
+    /// What an alert or a panel may read: also the series the recording rules produce.
+    fn known(name: &str) -> bool {
+        scraped_or_builtin(name)
+            || recording::recordings(&Settings::default()).iter().any(|recording| recording.metric.name == name)
     }
 
     /// Every expression of every rule, implied check, panel and variable.
@@ -183,6 +196,43 @@ mod tests {
             assert!(!names.is_empty(), "no metric found in {expr}");
             for name in names {
                 assert!(known(&name), "`{name}` in `{expr}` is not in the catalog");
+            }
+        }
+    }
+
+    #[test]
+    fn recording_rules_read_only_scraped_metrics() {
+        for recording in recording::recordings(&Settings::default()) {
+            let names = promql::metric_names(&recording.expr);
+            assert!(!names.is_empty(), "no metric found in {}", recording.expr);
+            for name in names {
+                assert!(scraped_or_builtin(&name), "{}: `{name}` is not a catalog metric", recording.metric.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_recorded_series_is_used_and_named_level_metric_operations() {
+        let used: HashSet<String> =
+            expressions(&Settings::default()).iter().flat_map(|expr| promql::metric_names(expr)).collect();
+        let mut seen = HashSet::new();
+        for recording in recording::recordings(&Settings::default()) {
+            let name = recording.metric.name;
+            assert!(seen.insert(name), "{name} is recorded twice");
+            assert!(catalog::find(name).is_none(), "{name} collides with a catalog metric");
+            assert!(used.contains(name), "{name} is recorded but no alert or panel reads it");
+            let parts: Vec<&str> = name.split(':').collect();
+            let [level, metric, operations] = parts[..] else { panic!("{name} is not level:metric:operations") };
+            assert_eq!(level, recording.metric.labels.join("_"), "{name}: the level names the labels it keeps");
+            assert!(!operations.is_empty(), "{name} names no operation");
+            // The metric part names what it is computed from (a rate drops the counter's `_total`).
+            let read = promql::metric_names(&recording.expr);
+            assert!(
+                read.iter().any(|source| metric.starts_with(source.trim_end_matches("_total"))),
+                "{name}: `{metric}` does not name any of {read:?}"
+            );
+            for (sample, _) in &recording.example.expected {
+                assert_eq!(sample.metric().name, name, "an example of {name} expects another series");
             }
         }
     }
@@ -273,9 +323,10 @@ mod tests {
             assert!(ids.insert(row.id), "row id {} repeats", row.id.0);
             for panel in row.panels {
                 assert!(ids.insert(panel.id), "panel id {} repeats", panel.id.0);
+                let texts = [&panel.title.ko, &panel.title.en, &panel.description.ko, &panel.description.en];
                 assert!(
-                    !panel.title.is_empty() && !panel.unit.is_empty(),
-                    "panel {} lacks a title or unit",
+                    texts.iter().all(|text| !text.is_empty()) && !panel.unit.is_empty(),
+                    "panel {} lacks a title or description in either language, or a unit",
                     panel.id.0
                 );
             }
@@ -283,6 +334,75 @@ mod tests {
         for alert in &alerts {
             assert!(ids.contains(&alert.panel), "{}'s panel {} is not on the dashboard", alert.name, alert.panel.0);
         }
+    }
+
+    #[test]
+    fn dashboard_links_filter_only_by_variables_their_panel_filters_by() {
+        let settings = Settings::default();
+        for alert in rules::alerts(&settings) {
+            let url = dashboard::panel_url(&settings, &alert);
+            let filtered = dashboard::panel_variables(&settings, alert.panel);
+            for variable in dashboard::variables() {
+                let linked = url.contains(&format!("&var-{}=", variable.label));
+                let expected = filtered.contains(&variable.label) && alert.example.label(variable.label).is_some();
+                assert_eq!(linked, expected, "{}: var-{} in {url}", alert.name, variable.label);
+            }
+        }
+        // A Kafka alert's `cluster` is the Kafka cluster; the `cluster` variable is Connect's.
+        let kafka = rules::alerts(&settings).into_iter().find(|alert| alert.name == "KafkaConnectInternalTopicMissing");
+        let kafka = kafka.unwrap();
+        assert!(kafka.example.label("cluster").is_some());
+        assert!(!dashboard::panel_url(&settings, &kafka).contains("var-cluster"));
+        let failed = rules::alerts(&settings).into_iter().find(|alert| alert.name == rules::CONNECTOR_FAILED).unwrap();
+        assert!(dashboard::panel_url(&settings, &failed).contains("&var-cluster={{ $labels.cluster }}"));
+    }
+
+    /// Panel ids are what alerts' `dashboard_url` (`viewPanel=`) and people's bookmarks point
+    /// at: a panel keeps its id for good, and a new panel takes an unused one. Extend the list
+    /// when adding a panel; never renumber.
+    #[test]
+    fn panel_ids_are_stable() {
+        const PINNED: &[(u32, &str)] = &[
+            (1, "Connector states"),
+            (2, "Task states"),
+            (3, "Failed connectors"),
+            (4, "Failed tasks"),
+            (20, "Sources up"),
+            (21, "Time since last successful poll"),
+            (22, "Poll duration"),
+            (23, "Poll errors by reason"),
+            (30, "Slot lag"),
+            (31, "Retained WAL"),
+            (32, "WAL status"),
+            (33, "Safe WAL size"),
+            (34, "Slot consumers"),
+            (35, "Orphaned slots"),
+            (36, "WAL write rate"),
+            (40, "Outbox rows"),
+            (41, "Oldest outbox event age"),
+            (50, "Streaming lag"),
+            (51, "Events streamed"),
+            (52, "Queue free capacity"),
+            (53, "Failed records"),
+            (54, "Streaming"),
+            (55, "Database connection"),
+            (60, "Snapshot state"),
+            (61, "Snapshot tables"),
+            (62, "Rows scanned"),
+            (70, "Connect internal topics"),
+            (71, "Internal topics compacted"),
+            (72, "Consumer group lag"),
+            (73, "Time since last published event"),
+            (90, "Debezium alerts"),
+        ];
+        let mut panels: Vec<(u32, String)> = dashboard::rows(&Settings::default(), &[])
+            .into_iter()
+            .flat_map(|row| row.panels)
+            .map(|panel| (panel.id.0, panel.title.en))
+            .collect();
+        panels.sort();
+        let pinned: Vec<(u32, String)> = PINNED.iter().map(|(id, title)| (*id, (*title).to_owned())).collect();
+        assert_eq!(panels, pinned, "a panel changed its id (links and bookmarks break) or is not pinned yet");
     }
 
     #[test]
@@ -303,7 +423,7 @@ mod tests {
             let alert = alerts.iter().find(|each| each.name == alert).unwrap();
             assert!(alert.expr.contains(&format!("> {threshold}")), "{}: {}", alert.name, alert.expr);
             let panel = panels.iter().find(|panel| panel.id == alert.panel).unwrap();
-            assert_eq!(panel.thresholds.last().map(|(_, value)| *value), Some(threshold), "{}", panel.title);
+            assert_eq!(panel.thresholds.last().map(|(_, value)| *value), Some(threshold), "{}", panel.title.en);
         }
     }
 
@@ -321,5 +441,17 @@ mod tests {
             files["alerts/debezium-exporter.rules.yml"]
                 .contains("runbook_url: docs/runbook.md#alert-debeziumconnectorfailed")
         );
+        // --runbook-url reaches the rules, the PrometheusRule and the promtool expectations.
+        let base = "https://git.example/cdc/docs/runbook.md";
+        let settings = Settings { runbook_url: base.to_owned(), ..Settings::default() };
+        let files = super::files(&Options { lang: Lang::Ko, settings }).unwrap();
+        let link = format!("runbook_url: {base}#alert-debeziumconnectorfailed");
+        for file in [
+            "alerts/debezium-exporter.rules.yml",
+            "alerts/kubernetes/prometheusrule.yaml",
+            "alerts/debezium-exporter.rules.test.yml",
+        ] {
+            assert!(files[file].contains(&link), "{file} lacks {link}");
+        }
     }
 }

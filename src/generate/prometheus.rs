@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::promql::duration;
+use super::recording::{self, Recording};
 use super::rules::{Alert, Group, SERIES_MINUTES, Series, healthy_checked_at};
-use super::{GenerateError, Lang, Options};
+use super::{GenerateError, Options};
 
 /// The rule file's name; the test file and the PrometheusRule refer to it.
 pub const RULES_FILE: &str = "debezium-exporter.rules.yml";
@@ -26,8 +27,16 @@ pub struct RuleGroup {
     rules: Vec<Rule>,
 }
 
+/// A recording or an alerting rule, as Prometheus's rule file spells them.
 #[derive(Serialize)]
-struct Rule {
+#[serde(untagged)]
+enum Rule {
+    Record { record: &'static str, expr: String },
+    Alert(AlertRule),
+}
+
+#[derive(Serialize)]
+struct AlertRule {
     alert: &'static str,
     expr: String,
     #[serde(rename = "for")]
@@ -45,10 +54,7 @@ struct Annotations {
 }
 
 fn annotations(alert: &Alert, options: &Options) -> Annotations {
-    let text = |text: &super::rules::Text| match options.lang {
-        Lang::Ko => text.ko.clone(),
-        Lang::En => text.en.clone(),
-    };
+    let text = |text: &super::rules::Text| text.get(options.lang).to_owned();
     Annotations {
         summary: text(&alert.summary),
         description: text(&alert.description),
@@ -57,28 +63,36 @@ fn annotations(alert: &Alert, options: &Options) -> Annotations {
     }
 }
 
-pub fn rule_groups(groups: &[Group], options: &Options) -> Vec<RuleGroup> {
-    groups
-        .iter()
-        .map(|group| RuleGroup {
-            name: group.name,
-            rules: group
-                .alerts
-                .iter()
-                .map(|alert| Rule {
+/// The recording group first, then the alerting groups.
+fn rule_groups(recordings: &[Recording], groups: &[Group], options: &Options) -> Vec<RuleGroup> {
+    let recording = RuleGroup {
+        name: recording::GROUP,
+        rules: recordings
+            .iter()
+            .map(|recording| Rule::Record { record: recording.metric.name, expr: recording.expr.clone() })
+            .collect(),
+    };
+    let alerting = groups.iter().map(|group| RuleGroup {
+        name: group.name,
+        rules: group
+            .alerts
+            .iter()
+            .map(|alert| {
+                Rule::Alert(AlertRule {
                     alert: alert.name,
                     expr: alert.expr.clone(),
                     for_: duration(alert.for_),
                     labels: BTreeMap::from([("severity", alert.severity.as_str())]),
                     annotations: annotations(alert, options),
                 })
-                .collect(),
-        })
-        .collect()
+            })
+            .collect(),
+    });
+    std::iter::once(recording).chain(alerting).collect()
 }
 
-pub fn rules_file(groups: &[Group], options: &Options) -> Result<String, GenerateError> {
-    super::yaml(&RuleFile { groups: rule_groups(groups, options) })
+pub fn rules_file(recordings: &[Recording], groups: &[Group], options: &Options) -> Result<String, GenerateError> {
+    super::yaml(&RuleFile { groups: rule_groups(recordings, groups, options) })
 }
 
 #[derive(Serialize)]
@@ -97,7 +111,7 @@ pub struct Metadata {
     pub labels: BTreeMap<&'static str, String>,
 }
 
-pub fn prometheus_rule(groups: &[Group], options: &Options) -> Result<String, GenerateError> {
+pub fn prometheus_rule(recordings: &[Recording], groups: &[Group], options: &Options) -> Result<String, GenerateError> {
     super::yaml(&PrometheusRule {
         api_version: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
@@ -109,7 +123,7 @@ pub fn prometheus_rule(groups: &[Group], options: &Options) -> Result<String, Ge
                 ("release", options.settings.release.clone()),
             ]),
         },
-        spec: RuleFile { groups: rule_groups(groups, options) },
+        spec: RuleFile { groups: rule_groups(recordings, groups, options) },
     })
 }
 
@@ -117,6 +131,9 @@ pub fn prometheus_rule(groups: &[Group], options: &Options) -> Result<String, Ge
 struct TestFile {
     rule_files: Vec<&'static str>,
     evaluation_interval: String,
+    /// Recording group first, as the module doc of `recording` explains; without an order
+    /// promtool evaluates the groups in random order.
+    group_eval_order: Vec<&'static str>,
     tests: Vec<TestCase>,
 }
 
@@ -125,6 +142,7 @@ struct TestCase {
     name: String,
     interval: String,
     input_series: Vec<InputSeries>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     alert_rule_test: Vec<AlertTest>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     promql_expr_test: Vec<ExprTest>,
@@ -220,8 +238,26 @@ fn minutes(value: Duration) -> String {
     duration(value)
 }
 
-pub fn test_file(groups: &[Group], options: &Options) -> Result<String, GenerateError> {
-    let mut tests = Vec::new();
+pub fn test_file(recordings: &[Recording], groups: &[Group], options: &Options) -> Result<String, GenerateError> {
+    let mut tests: Vec<TestCase> = recordings
+        .iter()
+        .map(|recording| TestCase {
+            name: format!("{} records its example", recording.metric.name),
+            interval: minutes(STEP),
+            input_series: input(&recording.example.input),
+            alert_rule_test: Vec::new(),
+            promql_expr_test: vec![ExprTest {
+                expr: recording.metric.name.to_owned(),
+                eval_time: minutes(recording::EXAMPLE_AT),
+                exp_samples: recording
+                    .example
+                    .expected
+                    .iter()
+                    .map(|(sample, value)| ExpSample { labels: sample.to_string(), value: *value })
+                    .collect(),
+            }],
+        })
+        .collect();
     for alert in groups.iter().flat_map(|group| &group.alerts) {
         let quiet_until = healthy_checked_at(alert.example.holds_from, alert.for_);
         if alert.for_ < STEP || quiet_until > STEP * SERIES_MINUTES || alert.for_.as_secs() % 60 != 0 {
@@ -300,5 +336,6 @@ pub fn test_file(groups: &[Group], options: &Options) -> Result<String, Generate
             tests.push(case(format!("{} {verb}: {}", alert.name, variant.what), &variant.series, checks, Vec::new()));
         }
     }
-    super::yaml(&TestFile { rule_files: vec![RULES_FILE], evaluation_interval: minutes(STEP), tests })
+    let group_eval_order = std::iter::once(recording::GROUP).chain(groups.iter().map(|group| group.name)).collect();
+    super::yaml(&TestFile { rule_files: vec![RULES_FILE], evaluation_interval: minutes(STEP), group_eval_order, tests })
 }

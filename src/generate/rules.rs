@@ -6,8 +6,10 @@
 
 use std::time::Duration;
 
+use super::Lang;
 use super::dashboard::PanelId;
 use super::promql::{PROMETHEUS_UP, Selector, duration};
+use super::recording;
 use super::runbook::Anchor;
 use super::settings::Settings;
 use crate::catalog;
@@ -45,6 +47,13 @@ pub struct Text {
 impl Text {
     pub fn new(ko: impl Into<String>, en: impl Into<String>) -> Self {
         Text { ko: ko.into(), en: en.into() }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ko => &self.ko,
+            Lang::En => &self.en,
+        }
     }
 }
 
@@ -167,19 +176,19 @@ pub fn healthy_checked_at(holds_from: Duration, for_: Duration) -> Duration {
     holds_from + for_ + Duration::from_secs(5 * 60)
 }
 
-const CLUSTER: &str = "connect-prod";
-const CONNECTOR: &str = "outbox-connector";
+pub(super) const CLUSTER: &str = "connect-prod";
+pub(super) const CONNECTOR: &str = "outbox-connector";
 const EXPORTER_INSTANCE: &str = "debezium-exporter:9543";
-const DATABASE: &str = "inventory";
+pub(super) const DATABASE: &str = "inventory";
 const SLOT: &str = "debezium";
 const OUTBOX_TABLE: &str = "public.outbox";
 
 /// A series as the exporter's scrape job stores it.
-fn scraped(selector: Selector, settings: &Settings) -> Selector {
+pub(super) fn scraped(selector: Selector, settings: &Settings) -> Selector {
     selector.eq("job", settings.exporter_job.clone()).eq("instance", EXPORTER_INSTANCE)
 }
 
-fn constant(selector: Selector, value: u32) -> Series {
+pub(super) fn constant(selector: Selector, value: u32) -> Series {
     Series { selector, values: format!("{value}x{SERIES_MINUTES}") }
 }
 
@@ -477,11 +486,11 @@ fn exporter(settings: &Settings) -> Vec<Alert> {
 }
 
 /// The `server` label of the example connector's Debezium MBeans: its `topic.prefix`.
-const SERVER: &str = "outbox";
+pub(super) const SERVER: &str = "outbox";
 const KAFKA_CLUSTER: &str = "kafka-prod";
 
 /// The same value at every step.
-fn flat(value: impl std::fmt::Display) -> String {
+pub(super) fn flat(value: impl std::fmt::Display) -> String {
     format!("{value}x{SERIES_MINUTES}")
 }
 
@@ -809,12 +818,7 @@ fn debezium(settings: &Settings) -> Vec<Alert> {
         },
         Alert {
             name: "DebeziumQueueNearlyFull",
-            expr: format!(
-                "{} / {} < {}",
-                Selector::of(&catalog::QUEUE_REMAINING_CAPACITY),
-                Selector::of(&catalog::QUEUE_TOTAL_CAPACITY),
-                settings.queue_remaining_ratio
-            ),
+            expr: format!("{} < {}", Selector::of(&recording::QUEUE_FREE_RATIO), settings.queue_remaining_ratio),
             for_: settings.queue_nearly_full_for,
             severity: Severity::Warning,
             summary: Text::new(
@@ -1099,7 +1103,7 @@ fn outbox_selector(metric: &'static catalog::Metric, settings: &Settings) -> Sel
 }
 
 /// Values in promtool's notation: `start`, then `step` added each minute.
-fn linear(start: f64, step: f64) -> String {
+pub(super) fn linear(start: f64, step: f64) -> String {
     let sign = if step < 0.0 { '-' } else { '+' };
     format!("{start}{sign}{}x{SERIES_MINUTES}", step.abs())
 }

@@ -2,6 +2,7 @@
 //! section per alert. Every anchor an alert links to is defined here, so none can dangle.
 
 use super::promql::duration;
+use super::recording::Recording;
 use super::rules::Alert;
 
 /// The seed runbook with stable `<a id>` anchors, one per incident and step.
@@ -84,7 +85,7 @@ impl Anchor {
 }
 
 /// The whole of docs/runbook.md. `dashboard_url` is where each alert's panel lives.
-pub fn render(alerts: &[Alert], dashboard_url: impl Fn(&Alert) -> String) -> String {
+pub fn render(alerts: &[Alert], recordings: &[Recording], dashboard_url: impl Fn(&Alert) -> String) -> String {
     let mut text = String::from(SEED);
     text.push_str("\n---\n\n<a id=\"alerts\"></a>\n## 알림별 대응 / What to do for each alert\n");
     text.push_str(
@@ -108,6 +109,12 @@ pub fn render(alerts: &[Alert], dashboard_url: impl Fn(&Alert) -> String) -> Str
             }
         }
     }
+    text.push_str("\n<a id=\"recording-rules\"></a>\n## 기록 규칙 / Recording rules\n\n");
+    text.push_str(
+        "위 식에서 `level:metric:operations` 형식의 이름은 규칙 파일의 첫 그룹이 미리 계산해 두는 시계열입니다. \
+         / Names of the form `level:metric:operations` in the expressions above are series the rule file's first group precomputes.\n\n",
+    );
+    text.push_str(&super::recording::markdown_table(recordings));
     text
 }
 

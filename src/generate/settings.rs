@@ -110,7 +110,7 @@ pub struct Settings {
     pub consumer_group_not_catching_up_for: Duration,
     /// The Prometheus `job` that scrapes debezium-exporter (DebeziumExporterAbsent watches its `up`).
     pub exporter_job: String,
-    /// Base URL of docs/runbook.md as your team reads it; each alert links to its anchor there.
+    /// URL of docs/runbook.md as your team reads it; each alert links to its anchor there. The default is the file's path in this repository, which is not a link a notification can open: set it (or `--runbook-url`).
     pub runbook_url: String,
     /// Base URL of Grafana; each alert links to the dashboard panel that shows it.
     pub grafana_url: String,
@@ -165,5 +165,50 @@ impl Default for Settings {
             namespace: "monitoring".to_owned(),
             dashboards_path: "/var/lib/grafana/dashboards/debezium-cdc".to_owned(),
         }
+    }
+}
+
+impl Settings {
+    /// What `generate` should tell about links that will not open from a notification: the
+    /// committed files keep the repository-relative defaults so anyone can regenerate them, but
+    /// a team deploying its own should point them where it reads the runbook and Grafana.
+    pub fn link_warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let absolute = |url: &str| url.starts_with("https://") || url.starts_with("http://");
+        if !absolute(&self.runbook_url) {
+            warnings.push(format!(
+                "runbook_url `{}` is a path, not a URL: alerts' runbook links will not open from a notification; \
+                 pass --runbook-url with the URL where your team reads docs/runbook.md",
+                self.runbook_url
+            ));
+        }
+        let host = self.grafana_url.split("://").nth(1).unwrap_or_default();
+        if !absolute(&self.grafana_url) || host.starts_with("localhost") || host.starts_with("127.") {
+            warnings.push(format!(
+                "grafana_url `{}` is not a Grafana others can reach: alerts' dashboard links will not open; \
+                 pass --grafana-url",
+                self.grafana_url
+            ));
+        }
+        warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_flagged_as_links_that_do_not_open_and_real_urls_are_not() {
+        let warnings = Settings::default().link_warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("runbook_url `docs/runbook.md` is a path"), "{}", warnings[0]);
+        assert!(warnings[1].contains("grafana_url `http://localhost:3000`"), "{}", warnings[1]);
+        let deployed = Settings {
+            runbook_url: "https://git.example/cdc/debezium-exporter/-/blob/main/docs/runbook.md".to_owned(),
+            grafana_url: "https://grafana.example".to_owned(),
+            ..Settings::default()
+        };
+        assert_eq!(deployed.link_warnings(), Vec::<String>::new());
     }
 }

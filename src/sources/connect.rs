@@ -7,9 +7,14 @@
 //! `expand=info` returns each connector's whole config, database password included in clear
 //! text. Only the few keys in [`ConnectorConfig`] are ever deserialized; the rest of the config
 //! never leaves the response body.
+//!
+//! A Debezium connector whose last transform is the outbox `EventRouter` also says where its
+//! tables' events go ([`OutboxRouting`]); the PostgreSQL source uses that for outbox tables
+//! configured without `published_topics` ([`crate::published`]).
 
 use std::any::Any;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -21,6 +26,7 @@ use crate::catalog;
 use crate::config::ConnectConfig;
 use crate::generate::runbook::Anchor;
 use crate::http::HttpClient;
+use crate::published::{OutboxRoute, PublishedTopics};
 use crate::snapshot::{DebeziumConnector, Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
 
@@ -111,6 +117,74 @@ pub struct DebeziumConfig {
     pub slot: String,
     pub topic_prefix: String,
     pub plugin: String,
+    /// Where the outbox EventRouter sends the captured tables' events; `None` without one.
+    pub outbox: Option<OutboxRouting>,
+}
+
+/// The Debezium outbox transform.
+pub const EVENT_ROUTER: &str = "io.debezium.transforms.outbox.EventRouter";
+
+/// The EventRouter's default `route.topic.replacement`.
+pub const DEFAULT_ROUTE_TOPIC_REPLACEMENT: &str = "outbox.event.${routedByValue}";
+
+/// What a connector config says about where its outbox events are published.
+///
+/// The topic of each event is `route.topic.replacement` with `${routedByValue}` replaced by
+/// the event's `route.by.field` column (after `route.topic.regex`), so the config alone gives
+/// a pattern, not the list of topics: the values live in the table's rows. `topic.prefix` plays
+/// no part in these names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRouting {
+    /// `table.include.list` entries: regexes Debezium matches against the whole
+    /// `schema.table`, ignoring case. Empty when the config has none (every table is captured).
+    pub tables: Vec<String>,
+    /// A regex over topic names covering every topic the replacement can produce.
+    pub topic_regex: String,
+}
+
+/// The routing of a connector whose **last** transform is the EventRouter. A transform after
+/// it could rename the topic again, so then nothing is derived.
+fn outbox_routing(config: &ConnectorConfig) -> Option<OutboxRouting> {
+    let last = config.transforms.as_deref()?.split(',').map(str::trim).rfind(|alias| !alias.is_empty())?;
+    let setting = |key: &str| config.transform_settings.get(&format!("transforms.{last}.{key}"));
+    if setting("type").map(String::as_str) != Some(EVENT_ROUTER) {
+        return None;
+    }
+    let replacement = setting("route.topic.replacement").map_or(DEFAULT_ROUTE_TOPIC_REPLACEMENT, String::as_str);
+    let tables = config.table_include_list.as_ref().or(config.table_whitelist.as_ref());
+    Some(OutboxRouting {
+        tables: tables
+            .map(|list| list.split(',').map(str::trim).filter(|entry| !entry.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default(),
+        topic_regex: replacement_regex(replacement),
+    })
+}
+
+/// A regex matching every result of a Java regex replacement string: literal text is escaped,
+/// each group reference (`${name}`, `$1`) becomes `.*`, `\x` is a literal `x`.
+pub fn replacement_regex(replacement: &str) -> String {
+    let mut regex = String::new();
+    let mut chars = replacement.chars().peekable();
+    let literal = |regex: &mut String, c: char| regex.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(escaped) = chars.next() {
+                    literal(&mut regex, escaped);
+                }
+            }
+            '$' if chars.peek() == Some(&'{') => {
+                chars.by_ref().find(|&c| c == '}');
+                regex.push_str(".*");
+            }
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                while chars.next_if(char::is_ascii_digit).is_some() {}
+                regex.push_str(".*");
+            }
+            other => literal(&mut regex, other),
+        }
+    }
+    regex
 }
 
 // ---- Wire format: only what we read. Unknown fields (the rest of the config) are skipped.
@@ -136,22 +210,79 @@ struct Info {
     config: ConnectorConfig,
 }
 
-/// The only connector config keys we ever deserialize. Never add a secret here.
-#[derive(Deserialize, Default)]
+/// The only connector config keys we ever deserialize. Never add a secret here: the values of
+/// every other key are skipped unread ([`serde::de::IgnoredAny`]).
+#[derive(Default)]
 struct ConnectorConfig {
-    #[serde(rename = "connector.class")]
+    /// `connector.class`
     class: Option<String>,
-    #[serde(rename = "database.dbname")]
+    /// `database.dbname`
     database: Option<String>,
-    #[serde(rename = "slot.name")]
+    /// `slot.name`
     slot: Option<String>,
-    #[serde(rename = "topic.prefix")]
+    /// `topic.prefix`
     topic_prefix: Option<String>,
-    /// Debezium 1.x's name for `topic.prefix`.
-    #[serde(rename = "database.server.name")]
+    /// `database.server.name`: Debezium 1.x's name for `topic.prefix`.
     server_name: Option<String>,
-    #[serde(rename = "plugin.name")]
+    /// `plugin.name`
     plugin: Option<String>,
+    /// `table.include.list`
+    table_include_list: Option<String>,
+    /// `table.whitelist`: Debezium 1.x's name for `table.include.list`.
+    table_whitelist: Option<String>,
+    /// `transforms`: the transform aliases, in order.
+    transforms: Option<String>,
+    /// `transforms.<alias>.type` and `transforms.<alias>.route.topic.replacement`, by full key.
+    transform_settings: BTreeMap<String, String>,
+}
+
+/// Whether a `transforms.<alias>.<setting>` key is one the outbox routing needs.
+fn is_routing_key(key: &str) -> bool {
+    key.strip_prefix("transforms.")
+        .is_some_and(|rest| rest.ends_with(".type") || rest.ends_with(".route.topic.replacement"))
+}
+
+impl<'de> Deserialize<'de> for ConnectorConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = ConnectorConfig;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a connector config object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ConnectorConfig, A::Error> {
+                let mut config = ConnectorConfig::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let field = match key.as_str() {
+                        "connector.class" => &mut config.class,
+                        "database.dbname" => &mut config.database,
+                        "slot.name" => &mut config.slot,
+                        "topic.prefix" => &mut config.topic_prefix,
+                        "database.server.name" => &mut config.server_name,
+                        "plugin.name" => &mut config.plugin,
+                        "table.include.list" => &mut config.table_include_list,
+                        "table.whitelist" => &mut config.table_whitelist,
+                        "transforms" => &mut config.transforms,
+                        _ if is_routing_key(&key) => {
+                            if let Some(value) = map.next_value::<Option<String>>()? {
+                                config.transform_settings.insert(key, value);
+                            }
+                            continue;
+                        }
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *field = map.next_value()?;
+                }
+                Ok(config)
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
 }
 
 #[derive(Deserialize)]
@@ -253,7 +384,25 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
         slot: default(&config.slot, "debezium"),
         topic_prefix: config.topic_prefix.clone().or_else(|| config.server_name.clone()).unwrap_or_default(),
         plugin: default(&config.plugin, "decoderbufs"),
+        outbox: outbox_routing(config),
     })
+}
+
+impl ClusterState {
+    /// The outbox routes of every Debezium connector with an EventRouter; a connector whose
+    /// `table.include.list` is not a valid regex is left out (Debezium would refuse it too).
+    pub fn outbox_routes(&self) -> Vec<OutboxRoute> {
+        let mut routes = Vec::new();
+        for connector in &self.connectors {
+            let Some(debezium) = &connector.debezium else { continue };
+            let Some(routing) = &debezium.outbox else { continue };
+            match OutboxRoute::new(&connector.name, &debezium.database, routing) {
+                Ok(route) => routes.push(route),
+                Err(error) => tracing::debug!(connector = %connector.name, "no outbox route: {error}"),
+            }
+        }
+        routes
+    }
 }
 
 impl Observation for ClusterState {
@@ -447,15 +596,17 @@ pub struct ConnectSource {
     base: Url,
     client: HttpClient,
     legacy_logged: AtomicBool,
+    /// Where this cluster's outbox routes are shared with the PostgreSQL and Kafka sources.
+    published: Arc<PublishedTopics>,
 }
 
 impl ConnectSource {
-    pub fn new(config: &ConnectConfig, client: HttpClient) -> Self {
+    pub fn new(config: &ConnectConfig, client: HttpClient, published: Arc<PublishedTopics>) -> Self {
         let mut base = config.url.0.clone();
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        ConnectSource { cluster: config.cluster(), base, client, legacy_logged: AtomicBool::new(false) }
+        ConnectSource { cluster: config.cluster(), base, client, legacy_logged: AtomicBool::new(false), published }
     }
 
     fn url(&self, path: &str) -> Result<Url, PollError> {
@@ -470,6 +621,16 @@ impl ConnectSource {
 
     async fn get_unless_missing(&self, url: Url) -> Result<Option<bytes::Bytes>, PollError> {
         self.client.fetch_unless_missing(self.client.get(url.as_str())).await
+    }
+
+    async fn poll_state(&self) -> Result<ClusterState, PollError> {
+        let body = self.get(self.url("connectors?expand=status&expand=info")?).await?;
+        let mut state = match parse(&body).map_err(decode_error)? {
+            Parsed::Cluster(state) => state,
+            Parsed::LegacyNames(names) => self.poll_legacy(names).await?,
+        };
+        state.rest_url = self.base.as_str().trim_end_matches('/').to_owned();
+        Ok(state)
     }
 
     /// Connect < 2.3: one status and one info request per connector.
@@ -506,13 +667,12 @@ impl Source for ConnectSource {
     }
 
     async fn poll(&self) -> Result<Arc<dyn Observation>, PollError> {
-        let body = self.get(self.url("connectors?expand=status&expand=info")?).await?;
-        let mut state = match parse(&body).map_err(decode_error)? {
-            Parsed::Cluster(state) => state,
-            Parsed::LegacyNames(names) => self.poll_legacy(names).await?,
-        };
-        state.rest_url = self.base.as_str().trim_end_matches('/').to_owned();
-        Ok(Arc::new(state))
+        let polled = self.poll_state().await;
+        match &polled {
+            Ok(state) => self.published.record_routes(&self.cluster, state.outbox_routes()),
+            Err(_) => self.published.forget_routes(&self.cluster),
+        }
+        Ok(Arc::new(polled?))
     }
 }
 
@@ -566,8 +726,89 @@ mod tests {
                 slot: "dbz_inventory".into(),
                 topic_prefix: "inventory".into(),
                 plugin: "pgoutput".into(),
+                outbox: Some(OutboxRouting {
+                    tables: vec!["public.outbox".into()],
+                    topic_regex: r"outbox\.event\..*".into(),
+                }),
             })
         );
+    }
+
+    fn routing(config: serde_json::Value) -> Option<OutboxRouting> {
+        let config: ConnectorConfig = serde_json::from_value(config).unwrap();
+        outbox_routing(&config)
+    }
+
+    #[test]
+    fn outbox_routing_follows_the_event_router_settings() {
+        // The stack's template, as POSTed by the tests and scripts.
+        let template: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/connectors/outbox-connector.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        let derived = routing(template["config"].clone()).unwrap();
+        assert_eq!(derived.topic_regex, r"outbox\.event\..*");
+        assert_eq!(derived.tables, ["public.outbox"]);
+
+        // The default replacement, two tables, Debezium 1.x's key.
+        let derived = routing(serde_json::json!({
+            "transforms": "outbox",
+            "transforms.outbox.type": EVENT_ROUTER,
+            "table.whitelist": "public.orders_outbox, billing\\..*_outbox",
+        }))
+        .unwrap();
+        assert_eq!(derived.topic_regex, r"outbox\.event\..*");
+        assert_eq!(derived.tables, ["public.orders_outbox", r"billing\..*_outbox"]);
+
+        // A custom replacement with a numbered group and an escaped dollar.
+        let derived = routing(serde_json::json!({
+            "transforms": "unwrapped, router",
+            "transforms.router.type": EVENT_ROUTER,
+            "transforms.router.route.topic.regex": "(.*)",
+            "transforms.router.route.topic.replacement": "shop-$1-events\\$",
+        }))
+        .unwrap();
+        assert_eq!(derived.topic_regex, r"shop\-.*\-events\$");
+        assert!(derived.tables.is_empty(), "no include list: every table");
+
+        // A fixed topic.
+        assert_eq!(
+            routing(serde_json::json!({
+                "transforms": "outbox",
+                "transforms.outbox.type": EVENT_ROUTER,
+                "transforms.outbox.route.topic.replacement": "all.events",
+            }))
+            .unwrap()
+            .topic_regex,
+            r"all\.events"
+        );
+
+        // Another transform after the EventRouter may rename the topic: nothing is derived.
+        assert_eq!(
+            routing(serde_json::json!({
+                "transforms": "outbox,rename",
+                "transforms.outbox.type": EVENT_ROUTER,
+                "transforms.rename.type": "org.apache.kafka.connect.transforms.RegexRouter",
+            })),
+            None
+        );
+        assert_eq!(routing(serde_json::json!({"transforms.outbox.type": EVENT_ROUTER})), None, "not listed");
+        assert_eq!(routing(serde_json::json!({})), None);
+    }
+
+    #[test]
+    fn outbox_routes_of_the_recorded_connectors() {
+        let routes = cluster("expand-running.json").outbox_routes();
+        assert_eq!(routes.len(), 2);
+        for route in &routes {
+            assert!(route.captures("inventory", "public.outbox"));
+            assert!(route.captures("inventory", "PUBLIC.OUTBOX"), "Debezium ignores case");
+            assert!(!route.captures("inventory", "public.outbox_archive"), "whole names only");
+            assert!(!route.captures("other_db", "public.outbox"));
+            assert!(route.topics.matches("outbox.event.order"));
+            assert!(!route.topics.matches("inventory.public.outbox"));
+        }
     }
 
     #[test]

@@ -26,13 +26,22 @@ pub struct Configured {
 pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     let mut sources = Vec::new();
     // Kafka sources write what they saw here and PostgreSQL sources read it, for
-    // outbox_unpublished_events; three missed polls make an entry stale.
-    let published = Arc::new(PublishedTopics::new(config.poll.interval * 3));
+    // outbox_unpublished_events; three missed polls make an entry stale. Connect sources add
+    // the outbox routes for tables configured without published_topics.
+    let derived = config.sources.postgres.iter().flat_map(|postgres| {
+        let database = postgres.dsn.database().to_owned();
+        let derived = postgres.outbox.iter().filter(|outbox| outbox.published_topics.is_empty());
+        derived.map(move |outbox| (database.clone(), outbox.table.debezium_name()))
+    });
+    let published = Arc::new(PublishedTopics::new(config.poll.interval * 3).deriving_for(derived));
     for (index, connect) in config.sources.connect.iter().enumerate() {
         let timeout = config.timeout_for(connect.timeout);
         let client = HttpClient::new(timeout, connect.basic_auth.clone(), &connect.tls)
             .map_err(|error| anyhow::anyhow!("sources.connect[{index}]: {error}"))?;
-        sources.push(Configured { source: Arc::new(connect::ConnectSource::new(connect, client)), timeout });
+        sources.push(Configured {
+            source: Arc::new(connect::ConnectSource::new(connect, client, published.clone())),
+            timeout,
+        });
     }
     for postgres in &config.sources.postgres {
         let timeout = config.timeout_for(postgres.timeout);

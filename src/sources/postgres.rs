@@ -8,11 +8,13 @@
 //! One long-lived connection per database, reconnected with exponential backoff. The session
 //! is read-only, named `debezium-exporter` in `pg_stat_activity`, and its `statement_timeout`
 //! is the poll timeout, so a slow query is cancelled by the server rather than left running.
-//! The server version is read once per connection and picks the queries ([`plan`]); whether
-//! the server is a standby is checked on every poll, so a promotion is followed.
+//! The server version is read once per connection and picks the queries ([`plan`]), which are
+//! prepared once per connection; whether the server is a standby is checked on every poll, so
+//! a promotion is followed. TLS follows libpq's `sslmode` ([`tls`]).
 //!
 //! `outbox_unpublished_events` counts the rows newer than the newest record the Kafka source
-//! saw on the table's `published_topics` ([`crate::published`]).
+//! saw on the table's `published_topics`, or on the topics its connectors' EventRouter routes
+//! it to when none are configured ([`crate::published`]).
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -22,14 +24,16 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use tokio_postgres::types::PgLsn;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, Statement};
 
 use crate::catalog;
-use crate::config::{NamePattern, OutboxConfig, PostgresConfig, PostgresDsn, error_chain};
+use crate::config::{NamePattern, OutboxConfig, PostgresConfig, PostgresDsn, SslMode, error_chain, quote_identifier};
 use crate::generate::runbook::Anchor;
 use crate::published::{Newest, PublishedTopics};
 use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
+
+pub mod tls;
 
 /// Shown in `pg_stat_activity.application_name`, so DBAs can tell who is asking.
 pub const APPLICATION_NAME: &str = "debezium-exporter";
@@ -92,18 +96,33 @@ pub fn plan(server: Server) -> Result<QueryPlan, String> {
     })
 }
 
+/// The leading column of each full, valid btree index of table `$1` (quoted SQL name), the
+/// timestamp column `$2` first, then the primary key's: what the capped count can walk in order.
+/// Expression and partial indexes are left out: ordering by them would sort the whole table.
+pub const INDEXED_COLUMN: &str = "SELECT a.attname::text FROM pg_index i \
+     JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam \
+     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+     WHERE i.indrelid = ($1::text)::regclass AND i.indisvalid AND i.indisready AND i.indpred IS NULL \
+     AND am.amname = 'btree' \
+     ORDER BY a.attname::text = $2::text DESC, i.indisprimary DESC, c.relname LIMIT 1";
+
 /// The bounded queries for one outbox table, names quoted.
 #[derive(Debug, Clone)]
 pub struct OutboxQueries {
     /// The `table` label.
     pub table: String,
-    /// `count(*)` of at most `$1` rows: cost bounded by the cap, not the table.
-    pub count: String,
+    /// The table as SQL (`"public"."outbox"`): `$1` of [`INDEXED_COLUMN`].
+    pub table_sql: String,
+    /// The timestamp column as stored: `$2` of [`INDEXED_COLUMN`].
+    pub timestamp_column: String,
     /// now − min(timestamp column): one index probe when the column is indexed.
     pub oldest_age: String,
-    /// Rows newer than `$1`, at most `$2`: an index range scan when the column is indexed.
+    /// Rows at or after `$1`, at most `$2`: an index range scan when the column is indexed.
     pub unpublished: String,
     pub published_topics: Vec<NamePattern>,
+    /// `schema.table` as the connectors' `table.include.list` names it, to derive the topics
+    /// when `published_topics` is empty.
+    pub captured_as: String,
     pub cap: i64,
 }
 
@@ -113,12 +132,26 @@ impl OutboxQueries {
         let column = outbox.timestamp_column.quoted();
         OutboxQueries {
             table: outbox.table.to_string(),
-            count: format!("SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT $1) AS capped"),
             oldest_age: format!("SELECT EXTRACT(EPOCH FROM now() - min({column}))::float8 FROM {table}"),
-            unpublished: format!("SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} > $1 LIMIT $2) AS capped"),
+            unpublished: format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {column} >= $1 LIMIT $2) AS capped"
+            ),
+            table_sql: table,
+            timestamp_column: outbox.timestamp_column.name().to_owned(),
             published_topics: outbox.published_topics.clone(),
+            captured_as: outbox.table.debezium_name(),
             cap: i64::try_from(outbox.count_cap).unwrap_or(i64::MAX),
         }
+    }
+
+    /// `count(*)` of at most `$1` rows: cost bounded by the cap, not the table. Ordered by an
+    /// indexed column when there is one, so the planner walks that index (an Index Only Scan,
+    /// with heap fetches until VACUUM sets the visibility map) instead of a Seq Scan, and reads
+    /// the index alone once vacuumed. Never ordered without an index: the sort would read the
+    /// whole table.
+    pub fn count(&self, indexed_column: Option<&str>) -> String {
+        let order = indexed_column.map(|column| format!(" ORDER BY {}", quote_identifier(column))).unwrap_or_default();
+        format!("SELECT count(*) FROM (SELECT 1 FROM {}{order} LIMIT $1) AS capped", self.table_sql)
     }
 }
 
@@ -407,11 +440,41 @@ impl Backoff {
     }
 }
 
+/// One session and its prepared statements: each is parsed and planned once per connection
+/// instead of on every poll.
 struct Connection {
     client: Client,
     version_num: i32,
-    plan: QueryPlan,
     in_recovery: bool,
+    /// For the current role; prepared again when it changes.
+    wal: Statement,
+    slots: Statement,
+    indexed_column: Statement,
+    /// Beside `PostgresSource::outbox`; prepared on first use, so a table created later is
+    /// picked up and a missing one fails the poll, not the connection.
+    outbox: Vec<OutboxStatements>,
+}
+
+#[derive(Default)]
+struct OutboxStatements {
+    /// The count and the column it is ordered by.
+    count: Option<(Option<String>, Statement)>,
+    oldest_age: Option<Statement>,
+    unpublished: Option<Statement>,
+}
+
+/// The statement in `cache`, prepared on first use.
+async fn prepared(
+    client: &Client,
+    cache: &mut Option<Statement>,
+    sql: &str,
+) -> Result<Statement, tokio_postgres::Error> {
+    if let Some(statement) = cache {
+        return Ok(statement.clone());
+    }
+    let statement = client.prepare(sql).await?;
+    *cache = Some(statement.clone());
+    Ok(statement)
 }
 
 #[derive(Default)]
@@ -424,8 +487,12 @@ struct Session {
 /// Polls one PostgreSQL database.
 pub struct PostgresSource {
     db: String,
+    /// The database the DSN connects to: what connectors name in `database.dbname`.
+    database: String,
     dsn: PostgresDsn,
     password_file: Option<PathBuf>,
+    sslmode: SslMode,
+    ca_file: Option<PathBuf>,
     timeout: Duration,
     outbox: Vec<OutboxQueries>,
     published: Arc<PublishedTopics>,
@@ -436,8 +503,11 @@ impl PostgresSource {
     pub fn new(config: &PostgresConfig, timeout: Duration, published: Arc<PublishedTopics>) -> Self {
         PostgresSource {
             db: config.db(),
+            database: config.dsn.database().to_owned(),
             dsn: config.dsn.clone(),
             password_file: config.password_file.clone(),
+            sslmode: config.sslmode(),
+            ca_file: config.ca_file().cloned(),
             timeout,
             outbox: config.outbox.iter().map(OutboxQueries::new).collect(),
             published,
@@ -446,15 +516,17 @@ impl PostgresSource {
     }
 
     async fn connect(&self) -> Result<Connection, PollError> {
-        let mut config = self.dsn.0.clone();
+        let mut config = self.dsn.config.clone();
         if let Some(file) = &self.password_file {
             let password = std::fs::read_to_string(file).map_err(|error| {
                 PollError::new(ErrorReason::Connect, format!("cannot read password_file {}: {error}", file.display()))
             })?;
             config.password(password.trim_end_matches(['\r', '\n']));
         }
-        config.application_name(APPLICATION_NAME).connect_timeout(self.timeout);
-        let (client, connection) = config.connect(NoTls).await.map_err(|error| {
+        config.application_name(APPLICATION_NAME).connect_timeout(self.timeout).ssl_mode(tls::wire_mode(self.sslmode));
+        let tls = tls::connector(self.sslmode, self.ca_file.as_deref())
+            .map_err(|message| PollError::new(ErrorReason::Connect, message))?;
+        let (client, connection) = config.connect(tls).await.map_err(|error| {
             PollError::new(ErrorReason::Connect, format!("cannot connect to {}: {}", self.dsn, describe(&error)))
         })?;
         let db = self.db.clone();
@@ -480,8 +552,19 @@ impl PostgresSource {
             in_recovery: row.try_get(1).map_err(query_error)?,
         };
         let plan = plan(server).map_err(|message| PollError::new(ErrorReason::Query, message))?;
+        let wal = client.prepare(&plan.wal).await.map_err(query_error)?;
+        let slots = client.prepare(&plan.slots).await.map_err(query_error)?;
+        let indexed_column = client.prepare(INDEXED_COLUMN).await.map_err(query_error)?;
         tracing::info!(db = %self.db, version_num = server.version_num, standby = server.in_recovery, "connected to {}", self.dsn);
-        Ok(Connection { client, version_num: server.version_num, plan, in_recovery: server.in_recovery })
+        Ok(Connection {
+            client,
+            version_num: server.version_num,
+            in_recovery: server.in_recovery,
+            wal,
+            slots,
+            indexed_column,
+            outbox: self.outbox.iter().map(|_| OutboxStatements::default()).collect(),
+        })
     }
 
     async fn observe(
@@ -490,7 +573,7 @@ impl PostgresSource {
         clock: &mut InactivityClock,
     ) -> Result<DatabaseState, PollError> {
         // Slots before the LSN: a consumer confirming in between then still shows lag ≥ 0.
-        let rows = connection.client.query(connection.plan.slots.as_str(), &[]).await.map_err(query_error)?;
+        let rows = connection.client.query(&connection.slots, &[]).await.map_err(query_error)?;
         let now = Instant::now();
         let mut slots = Vec::with_capacity(rows.len());
         for row in rows {
@@ -513,57 +596,35 @@ impl PostgresSource {
         }
         clock.retain(&slots);
 
-        let mut wal = connection.client.query_one(connection.plan.wal.as_str(), &[]).await.map_err(query_error)?;
+        let mut wal = connection.client.query_one(&connection.wal, &[]).await.map_err(query_error)?;
         let in_recovery: bool = wal.try_get(0).map_err(query_error)?;
         if in_recovery != connection.in_recovery {
             tracing::info!(db = %self.db, standby = in_recovery, "server role changed; switching queries");
-            connection.in_recovery = in_recovery;
-            connection.plan = plan(Server { version_num: connection.version_num, in_recovery })
+            let plan = plan(Server { version_num: connection.version_num, in_recovery })
                 .map_err(|message| PollError::new(ErrorReason::Query, message))?;
-            wal = connection.client.query_one(connection.plan.wal.as_str(), &[]).await.map_err(query_error)?;
+            connection.wal = connection.client.prepare(&plan.wal).await.map_err(query_error)?;
+            connection.slots = connection.client.prepare(&plan.slots).await.map_err(query_error)?;
+            connection.in_recovery = in_recovery;
+            wal = connection.client.query_one(&connection.wal, &[]).await.map_err(query_error)?;
         }
         let current_lsn: Option<PgLsn> = wal.try_get(1).map_err(query_error)?;
         let current_lsn = current_lsn
             .ok_or_else(|| PollError::new(ErrorReason::Query, "the server reports no current WAL position"))?;
 
-        let outbox = futures::future::try_join_all(self.outbox.iter().map(|queries| async {
-            let in_table =
-                |error: PollError| PollError::new(error.reason, format!("outbox {}: {}", queries.table, error.message));
-            let rows: i64 = connection
-                .client
-                .query_one(queries.count.as_str(), &[&queries.cap])
-                .await
-                .and_then(|row| row.try_get(0))
-                .map_err(|error| in_table(query_error(error)))?;
-            let oldest_age_seconds: Option<f64> = connection
-                .client
-                .query_one(queries.oldest_age.as_str(), &[])
-                .await
-                .and_then(|row| row.try_get(0))
-                .map_err(|error| in_table(query_error(error)))?;
-            let since = match self.published.newest(&queries.published_topics) {
-                Some(Newest::At(newest)) => Some(newest),
-                Some(Newest::Nothing) => Some(std::time::SystemTime::UNIX_EPOCH),
-                None => None,
-            };
-            let unpublished: Option<i64> = match since {
-                Some(since) => Some(
-                    connection
-                        .client
-                        .query_one(queries.unpublished.as_str(), &[&since, &queries.cap])
-                        .await
-                        .and_then(|row| row.try_get(0))
-                        .map_err(|error| in_table(query_error(error)))?,
-                ),
-                None => None,
-            };
-            Ok::<_, PollError>(OutboxState {
-                table: queries.table.clone(),
-                rows: rows.max(0) as u64,
-                oldest_age_seconds: oldest_age_seconds.map(|age| age.max(0.0)),
-                unpublished: unpublished.map(|count| count.max(0) as u64),
-            })
-        }))
+        let client = &connection.client;
+        let indexed_column = &connection.indexed_column;
+        let outbox = futures::future::try_join_all(self.outbox.iter().zip(connection.outbox.iter_mut()).map(
+            |(queries, statements)| async move {
+                let observed = self.observe_outbox(client, indexed_column, queries, statements).await;
+                if observed.is_err() {
+                    // The table may have changed under the statements: prepare them again.
+                    *statements = OutboxStatements::default();
+                }
+                observed.map_err(|error| {
+                    PollError::new(error.reason, format!("outbox {}: {}", queries.table, error.message))
+                })
+            },
+        ))
         .await?;
 
         Ok(DatabaseState {
@@ -571,6 +632,71 @@ impl PostgresSource {
             max_slot_wal_keep_size_bytes: wal.try_get(2).map_err(query_error)?,
             slots,
             outbox,
+        })
+    }
+}
+
+impl PostgresSource {
+    async fn observe_outbox(
+        &self,
+        client: &Client,
+        indexed_column: &Statement,
+        queries: &OutboxQueries,
+        statements: &mut OutboxStatements,
+    ) -> Result<OutboxState, PollError> {
+        let ordered_by: Option<String> = client
+            .query_opt(indexed_column, &[&queries.table_sql, &queries.timestamp_column])
+            .await
+            .and_then(|row| row.map(|row| row.try_get(0)).transpose())
+            .map_err(query_error)?;
+        let count = match &statements.count {
+            Some((column, statement)) if *column == ordered_by => statement.clone(),
+            _ => {
+                let statement = client.prepare(&queries.count(ordered_by.as_deref())).await.map_err(query_error)?;
+                statements.count = Some((ordered_by, statement.clone()));
+                statement
+            }
+        };
+        let rows: i64 =
+            client.query_one(&count, &[&queries.cap]).await.and_then(|row| row.try_get(0)).map_err(query_error)?;
+        let oldest_age =
+            prepared(client, &mut statements.oldest_age, &queries.oldest_age).await.map_err(query_error)?;
+        let oldest_age_seconds: Option<f64> =
+            client.query_one(&oldest_age, &[]).await.and_then(|row| row.try_get(0)).map_err(query_error)?;
+        let derived;
+        let topics = if queries.published_topics.is_empty() {
+            derived = self.published.routed_topics(&self.database, &queries.captured_as);
+            &derived
+        } else {
+            &queries.published_topics
+        };
+        // Record timestamps are whole milliseconds while the column has microseconds: a row
+        // of the same millisecond as the newest record counts as published (the EventRouter
+        // may take its timestamp from this very column), hence `>=` newest + 1 ms.
+        let since = match self.published.newest(topics) {
+            Some(Newest::At(newest)) => Some(newest + Duration::from_millis(1)),
+            Some(Newest::Nothing) => Some(std::time::SystemTime::UNIX_EPOCH),
+            None => None,
+        };
+        let unpublished: Option<i64> = match since {
+            Some(since) => {
+                let unpublished =
+                    prepared(client, &mut statements.unpublished, &queries.unpublished).await.map_err(query_error)?;
+                Some(
+                    client
+                        .query_one(&unpublished, &[&since, &queries.cap])
+                        .await
+                        .and_then(|row| row.try_get(0))
+                        .map_err(query_error)?,
+                )
+            }
+            None => None,
+        };
+        Ok(OutboxState {
+            table: queries.table.clone(),
+            rows: rows.max(0) as u64,
+            oldest_age_seconds: oldest_age_seconds.map(|age| age.max(0.0)),
+            unpublished: unpublished.map(|count| count.max(0) as u64),
         })
     }
 }
@@ -676,7 +802,16 @@ mod tests {
         let config = Config::from_yaml(yaml).unwrap();
         let queries = OutboxQueries::new(&config.sources.postgres[0].outbox[0]);
         assert_eq!(queries.table, "Sales.outbox");
-        assert_eq!(queries.count, "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" LIMIT $1) AS capped");
+        assert_eq!(queries.count(None), "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" LIMIT $1) AS capped");
+        assert_eq!(
+            queries.count(Some("Created At")),
+            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" ORDER BY \"Created At\" LIMIT $1) AS capped",
+            "walks the index"
+        );
+        assert_eq!(
+            (queries.table_sql.as_str(), queries.timestamp_column.as_str()),
+            ("\"Sales\".\"outbox\"", "Created At")
+        );
         assert_eq!(
             queries.oldest_age,
             "SELECT EXTRACT(EPOCH FROM now() - min(\"Created At\"))::float8 FROM \"Sales\".\"outbox\""
@@ -684,7 +819,7 @@ mod tests {
         assert_eq!(queries.cap, 5000);
         assert_eq!(
             queries.unpublished,
-            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" WHERE \"Created At\" > $1 LIMIT $2) AS capped"
+            "SELECT count(*) FROM (SELECT 1 FROM \"Sales\".\"outbox\" WHERE \"Created At\" >= $1 LIMIT $2) AS capped"
         );
     }
 
