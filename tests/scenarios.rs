@@ -8,6 +8,10 @@
 //! pipeline beside them must stay quiet throughout. Each scenario judges the alerts of its own
 //! pipeline, the control pipeline's and the exporter's; the others are judged by their scenario.
 //!
+//! Two scenarios capture tables of their own instead of the outbox: the runbook's scenario 2
+//! (a new module: `e2e7-…`, its table snapshotted, then read by a new consumer group that the
+//! exporter's Kafka source watches) and a streaming lag that keeps growing (`e2e4-…`).
+//!
 //! Every outbox connector on the shared stack publishes every row of `public.outbox` to
 //! `outbox.event.<aggregatetype>`, so the backlog scenario routes its connector's events to a
 //! topic of its own: only there does a count prove that this connector lost nothing.
@@ -23,7 +27,7 @@ use rdkafka::Offset;
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::TopicPartitionList;
 use reqwest::Method;
@@ -50,12 +54,41 @@ struct Pipeline {
 impl Pipeline {
     /// Names unique to this run, so a concurrent run or a leftover cannot collide.
     fn new(role: &str) -> Self {
+        Pipeline::named("e2e", role)
+    }
+
+    /// Like `new`, with names that start with `area` instead of `e2e`.
+    fn named(area: &str, role: &str) -> Self {
         let id = std::process::id();
         Pipeline {
-            connector: format!("e2e-{role}-{id}"),
-            slot: format!("e2e_{role}_{id}"),
-            publication: format!("e2e_{role}_{id}_pub"),
+            connector: format!("{area}-{role}-{id}"),
+            slot: format!("{area}_{role}_{id}"),
+            publication: format!("{area}_{role}_{id}_pub"),
         }
+    }
+
+    /// The table of a pipeline that captures a table of its own instead of the outbox.
+    fn table(&self) -> String {
+        format!("public.{}", self.slot)
+    }
+
+    /// Publishes `table()` (which the caller has created) and creates a plain (no EventRouter)
+    /// connector capturing it, with `settings` on top.
+    async fn create_for_table(&self, connect: &Connect, settings: &[(&str, &str)]) {
+        let table = self.table();
+        psql_admin(&format!(
+            "GRANT SELECT ON {table} TO {}; DROP PUBLICATION IF EXISTS {1}; CREATE PUBLICATION {1} FOR TABLE {table}",
+            env_or("PG_USER", "debezium"),
+            self.publication
+        ));
+        let mut config = outbox_connector(&self.connector, &self.slot, &self.publication);
+        let config_map = config["config"].as_object_mut().unwrap();
+        config_map.retain(|key, _| !key.starts_with("transforms"));
+        config_map.insert("table.include.list".into(), table.into());
+        for (key, value) in settings {
+            config_map.insert((*key).into(), (*value).into());
+        }
+        connect.create(&config).await;
     }
 
     fn create_publication(&self) {
@@ -85,9 +118,10 @@ impl Pipeline {
         format!("{}.outbox.event.{aggregate}", self.connector)
     }
 
+    /// Deletes the connector, its slot and publication, and its own table if it has one.
     async fn remove(&self, connect: &Connect) {
         connect.remove(&self.connector, &self.slot).await;
-        psql_admin(&format!("DROP PUBLICATION IF EXISTS {}", self.publication));
+        psql_admin(&format!("DROP PUBLICATION IF EXISTS {}; DROP TABLE IF EXISTS {}", self.publication, self.table()));
     }
 
     fn is_subject_of(&self, alert: &Alert) -> bool {
@@ -102,6 +136,10 @@ struct Stack {
     task_failure: Pipeline,
     backlog: Pipeline,
     control: Pipeline,
+    /// Runbook scenario 2's new module (issue scenario 7).
+    module: Pipeline,
+    /// The pipeline whose streaming lag grows (issue scenario 4).
+    lagging: Pipeline,
 }
 
 impl Stack {
@@ -129,6 +167,16 @@ impl Stack {
         assert!(unexpected.is_empty(), "{when}: alerts that should be quiet: {unexpected:#?}");
     }
 
+    /// Asserts nothing of `pipeline` alone is pending or firing besides `expected`: for the
+    /// scenarios that run beside the others' start-up, when the control pipeline may still be
+    /// starting (the outbox scenarios judge it).
+    async fn assert_pipeline_quiet(&self, when: &str, pipeline: &Pipeline, expected: impl Fn(&Alert) -> bool) {
+        let alerts = self.alerting.prometheus_alerts().await;
+        let unexpected: Vec<_> =
+            alerts.into_iter().filter(|alert| pipeline.is_subject_of(alert) && !expected(alert)).collect();
+        assert!(unexpected.is_empty(), "{when}: alerts that should be quiet: {unexpected:#?}");
+    }
+
     /// Waits until Prometheus (not only the exporter) sees the pipeline's connector and task 0 RUNNING.
     async fn wait_running(&self, pipeline: &Pipeline) {
         let expr = format!(
@@ -145,16 +193,28 @@ fn bootstrap() -> String {
     format!("127.0.0.1:{}", env_or("KAFKA_PORT", "9092"))
 }
 
-/// The exporter's PostgreSQL source, with the stack's outbox table; the DSN (and its password)
-/// stays in the environment.
-const POSTGRES_CONFIG: &str = "sources:
+/// The exporter's PostgreSQL source, with the stack's outbox table (the DSN and its password
+/// stay in the environment), and its Kafka source watching the new module's topic and group.
+fn exporter_config(module: &Pipeline) -> String {
+    format!(
+        "sources:
   postgres:
     - name: e2e
-      dsn: ${E2E_SCENARIO_DSN}
+      dsn: ${{E2E_SCENARIO_DSN}}
       outbox:
         - table: public.outbox
           timestamp_column: created_at
-";
+  kafka:
+    - name: {CLUSTER}
+      bootstrap: {}
+      topics: ['{}']
+      consumer_groups: ['{}']
+",
+        bootstrap(),
+        table_topic(module),
+        module_group(module)
+    )
+}
 
 /// Every scenario, sharing one exporter, Prometheus and Alertmanager; pipelines, outbox rows
 /// and topics are removed whether the scenarios pass or not.
@@ -166,7 +226,8 @@ async fn runbook_incidents_fire_the_generated_alerts() {
     unsafe { std::env::set_var("E2E_SCENARIO_DSN", common::exporter_dsn()) };
     let config_dir = tempfile::tempdir().unwrap();
     let config = config_dir.path().join("exporter.yml");
-    std::fs::write(&config, POSTGRES_CONFIG).unwrap();
+    let module = Pipeline::named("e2e7", "module");
+    std::fs::write(&config, exporter_config(&module)).unwrap();
     let connect = Connect::new();
     let exporter = Exporter::start(&[
         "--config.file",
@@ -186,15 +247,19 @@ async fn runbook_incidents_fire_the_generated_alerts() {
         task_failure: Pipeline::new("task"),
         backlog: Pipeline::new("backlog"),
         control: Pipeline::new("quiet"),
+        module,
+        lagging: Pipeline::named("e2e4", "lag"),
     };
 
     let outcome = AssertUnwindSafe(run_scenarios(&stack)).catch_unwind().await;
-    for pipeline in stack.pipelines() {
+    for pipeline in stack.pipelines().into_iter().chain([&stack.module, &stack.lagging]) {
         pipeline.remove(&stack.connect).await;
     }
     let aggregate = backlog_aggregate();
     psql_admin(&format!("DELETE FROM public.outbox WHERE aggregatetype = '{aggregate}'"));
-    delete_topics(&[&stack.backlog.own_topic(&aggregate), &format!("outbox.event.{aggregate}")]).await;
+    let own_topics = [stack.backlog.own_topic(&aggregate), table_topic(&stack.module), table_topic(&stack.lagging)];
+    delete_topics(&[&own_topics[0], &own_topics[1], &own_topics[2], &format!("outbox.event.{aggregate}")]).await;
+    delete_group(&module_group(&stack.module)).await;
     if let Err(panic) = outcome {
         eprintln!("exporter log:\n{}\n{}", stack.exporter.log(), stack.alerting.logs());
         std::panic::resume_unwind(panic);
@@ -202,7 +267,13 @@ async fn runbook_incidents_fire_the_generated_alerts() {
     eprintln!("scenario suite wall time: {:.1?}", started.elapsed());
 }
 
+/// The scenarios on the outbox pipelines, the new module and the lagging pipeline side by side:
+/// each has its own connector, slot, table or topic.
 async fn run_scenarios(stack: &Stack) {
+    tokio::join!(outbox_scenarios(stack), new_module(stack), streaming_lag_growing(stack));
+}
+
+async fn outbox_scenarios(stack: &Stack) {
     stack.control.create(&stack.connect).await;
     stack.task_failure.create(&stack.connect).await;
     stack.backlog.create_with_own_topics(&stack.connect).await;
@@ -243,6 +314,9 @@ async fn run_scenarios(stack: &Stack) {
 /// output: each streaming pipeline gets its per-connector series, and the database its WAL
 /// write rate (a rate needs two scrapes, hence the wait).
 async fn recording_rules_record_real_data(stack: &Stack, connectors: &str) {
+    // Debezium's lag is -1 (no series) until a pipeline has streamed an event: one outbox row
+    // (of the backlog scenario's aggregate, removed with it) gives every outbox pipeline one.
+    insert_outbox_rows(&backlog_aggregate(), 1_000, 1);
     let per_connector =
         |metric: &Metric| format!("{}{{cluster=\"{CLUSTER}\",connector=~\"{connectors}\"}}", metric.name);
     for metric in [&recording::EVENTS_SEEN_RATE, &recording::STREAMING_LAG_MAX] {
@@ -563,5 +637,304 @@ async fn delete_topics(names: &[&str]) {
         if let Err((topic, error)) = result {
             eprintln!("cleanup: deleting {topic}: {error}");
         }
+    }
+}
+
+/// Rows in the new module's table before its connector exists: enough for a snapshot of a few
+/// seconds on this stack, which the exporter (reading the bean every second) sees running.
+const MODULE_ROWS: usize = 100_000;
+
+/// The topic a `create_for_table` pipeline publishes to: Debezium names it after the
+/// connector's `topic.prefix` and the table.
+fn table_topic(pipeline: &Pipeline) -> String {
+    format!("{}.{}", pipeline.connector, pipeline.table())
+}
+
+/// The consumer group of the new module's service.
+fn module_group(module: &Pipeline) -> String {
+    format!("{}-sync", module.connector)
+}
+
+/// Runbook scenario 2, steps 1–3: a new table with rows, a new connector with
+/// `snapshot.mode=initial` on it, a new service's consumer group reading what the snapshot
+/// published. The snapshot metrics move from running to every row scanned; the group's lag is
+/// seen above 0 and then reaches 0; `ConsumerGroupNotCatchingUp` and `DebeziumSnapshotStalled`
+/// stay quiet once the snapshot is done, while the group catches up and after.
+async fn new_module(stack: &Stack) {
+    let module = &stack.module;
+    let (name, table, alerting) = (module.connector.as_str(), module.table(), &stack.alerting);
+    let (topic, group) = (table_topic(module), module_group(module));
+    psql_admin(&format!(
+        "DROP TABLE IF EXISTS {table}; \
+         CREATE TABLE {table} (id integer PRIMARY KEY, name text NOT NULL, price numeric(10, 2) NOT NULL); \
+         INSERT INTO {table} SELECT n, 'item ' || n, n % 1000 FROM generate_series(1, {MODULE_ROWS}) n"
+    ));
+    module.create_for_table(&stack.connect, &[("snapshot.mode", "initial")]).await;
+
+    // The exporter, scraped directly and often, shows the snapshot's progress as it happens;
+    // the snapshot of this table takes a second or two, shorter than Prometheus's scrapes.
+    let progress = std::sync::Mutex::new(Vec::new());
+    let metric = |exposition: &common::Exposition, metric: &str| exposition.value(metric, &[("connector", name)]);
+    let done = stack
+        .exporter
+        .wait_for("the new module's snapshot completed", PATIENCE, |exposition| {
+            let running = metric(exposition, "debezium_metrics_snapshot_running");
+            let scanned =
+                exposition.value("debezium_metrics_rows_scanned", &[("connector", name), ("table", table.as_str())]);
+            let mut progress = progress.lock().unwrap();
+            if running.is_some() && progress.last() != Some(&(running, scanned)) {
+                progress.push((running, scanned));
+            }
+            metric(exposition, "debezium_metrics_snapshot_completed") == Some(1.0)
+        })
+        .await;
+    let progress = progress.into_inner().unwrap();
+    let took = metric(&done, "debezium_metrics_snapshot_duration_seconds").unwrap();
+    eprintln!("new module: a {took} s snapshot; (running, rows scanned) as the exporter saw it: {progress:?}");
+    assert_eq!(progress.last(), Some(&(Some(0.0), Some(MODULE_ROWS as f64))), "{progress:?}");
+    // The exporter reads the bean every second: a snapshot that long was seen running.
+    if took >= 3.0 {
+        assert_eq!(progress.first().map(|(running, _)| *running), Some(Some(1.0)), "{progress:?}");
+    }
+
+    // Prometheus has the same story: one table, none left, every row scanned, done.
+    let of_connector = format!("cluster=\"{CLUSTER}\",connector=\"{name}\"");
+    alerting
+        .wait_for_query(&format!("debezium_metrics_snapshot_completed{{{of_connector}}} == 1"), PATIENCE, |result| {
+            result.len() == 1
+        })
+        .await;
+    let snapshot = |metric: &str| format!("debezium_metrics_{metric}{{{of_connector}}}");
+    assert_eq!(single(alerting, &snapshot("snapshot_running")).await, 0.0);
+    assert_eq!(single(alerting, &snapshot("snapshot_tables")).await, 1.0);
+    assert_eq!(single(alerting, &snapshot("snapshot_remaining_tables")).await, 0.0);
+    let rows = format!("debezium_metrics_rows_scanned{{{of_connector},table=\"{table}\"}}");
+    assert_eq!(single(alerting, &rows).await, MODULE_ROWS as f64);
+
+    // While a healthy snapshot runs, its slot has no reader yet, Debezium fills `RowsScanned`
+    // for a table only every 10 s of its scan and at its end (empty throughout these 1–3 s ones),
+    // and the snapshot fills Debezium's queue faster than Connect drains it into Kafka, so
+    // ReplicationSlotInactive, DebeziumSnapshotStalled and DebeziumQueueNearlyFull may be pending
+    // for those seconds (their 10 m and 5 m `for:` keep them from firing), and a moment of
+    // "RUNNING, not streaming yet" follows: once the connector streams, all that must clear.
+    let streaming_now = format!("debezium_connector_streaming{{{of_connector}}} == 1");
+    alerting.wait_for_query(&streaming_now, PATIENCE, |result| result.len() == 1).await;
+    let snapshotting = |alert: &Alert| {
+        module.is_subject_of(alert)
+            && matches!(
+                alert.name(),
+                "DebeziumConnectorStuck"
+                    | "DebeziumSnapshotStalled"
+                    | "DebeziumQueueNearlyFull"
+                    | "ReplicationSlotInactive"
+            )
+    };
+    let seen = alerting.prometheus_alerts().await;
+    let during: BTreeSet<&str> = seen.iter().filter(|alert| snapshotting(alert)).map(Alert::name).collect();
+    eprintln!("new module: pending while the snapshot ran: {during:?}");
+    alerting
+        .wait_for_prometheus("the new module's snapshot-time alerts cleared", Duration::from_secs(30), |alerts| {
+            !alerts.iter().any(snapshotting)
+        })
+        .await;
+    stack.assert_pipeline_quiet("new module snapshotted", module, |_| false).await;
+
+    // Step 3: the new service reads everything. Everything about this pipeline and its group
+    // must stay quiet meanwhile; Prometheus is asked every half second.
+    let ours = |alert: &Alert| module.is_subject_of(alert) || alert.label("group") == Some(group.as_str());
+    let sync = {
+        let (topic, group) = (topic.clone(), group.clone());
+        tokio::task::spawn_blocking(move || sync_new_module(&topic, &group))
+    };
+    let mut noisy = Vec::new();
+    while !sync.is_finished() {
+        noisy.extend(alerting.prometheus_alerts().await.into_iter().filter(ours));
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let read = sync.await.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
+    if !noisy.is_empty() {
+        // What made the alert speak: the group's lag per partition and the topic's watermarks.
+        alerting.print_history(&format!("kafka_consumergroup_lag{{group=\"{group}\"}}[10m]")).await;
+        alerting.print_history(&format!("kafka_topic_partition_high_watermark{{topic=\"{topic}\"}}[10m]")).await;
+    }
+    assert!(noisy.is_empty(), "while the new module caught up: {noisy:#?}");
+
+    let of_group = format!("cluster=\"{CLUSTER}\",group=\"{group}\",topic=\"{topic}\"");
+    alerting
+        .wait_for_query(&format!("kafka_consumergroup_lag_sum{{{of_group}}} == 0"), PATIENCE, |result| {
+            result.len() == 1
+        })
+        .await;
+    let most = single(alerting, &format!("max_over_time(kafka_consumergroup_lag_sum{{{of_group}}}[10m])")).await;
+    assert!(most > 0.0, "Prometheus saw the group behind before it caught up: at most {most}");
+    eprintln!("new module: group {group} read {read} records, lag at most {most}, then 0");
+    stack.assert_pipeline_quiet("new module caught up", module, |_| false).await;
+    let alerts = alerting.prometheus_alerts().await;
+    assert!(!alerts.iter().any(ours), "after the new module caught up: {alerts:#?}");
+}
+
+/// The new service's first sync: joins `group` (≈ 23 s on the test broker), reads `topic` from
+/// the beginning, committing every 1,000 records and pausing 100 ms after each commit (its own
+/// work), until it has seen every id of the table; returns how many records it read. The pauses
+/// let Prometheus see the lag go down rather than only its end.
+///
+/// A partition the group has never committed has no lag series, so a first commit that covers
+/// one partition of four, followed by the others' first commits, makes the lag sum grow: what
+/// `ConsumerGroupNotCatchingUp` reads as falling behind (seen here: the broker serves one
+/// partition after another). The service therefore commits only once it has read from every
+/// partition it was assigned.
+fn sync_new_module(topic: &str, group: &str) -> usize {
+    const COMMIT_EVERY: usize = 1_000;
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[topic]).unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let (mut ids, mut read) = (BTreeSet::new(), 0);
+    let (mut partitions_read, mut committed) = (BTreeSet::new(), false);
+    while ids.len() < MODULE_ROWS {
+        assert!(Instant::now() < deadline, "{group}: {} of {MODULE_ROWS} rows after {read} records", ids.len());
+        let Some(message) = consumer.poll(Duration::from_millis(200)) else { continue };
+        let message = message.unwrap();
+        read += 1;
+        partitions_read.insert(message.partition());
+        // Connect's JsonConverter (schemas off) writes the key as {"id": n}.
+        let key: serde_json::Value = serde_json::from_slice(message.key().expect("a key")).unwrap();
+        ids.insert(key["id"].as_i64().expect("an integer id"));
+        let every_partition = || partitions_read.len() == consumer.assignment().unwrap().count();
+        if read % COMMIT_EVERY == 0 && (committed || every_partition()) {
+            consumer.commit_consumer_state(CommitMode::Sync).unwrap();
+            committed = true;
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    // librdkafka refuses a commit with nothing new in it (NoOffset).
+    if read % COMMIT_EVERY != 0 || !committed {
+        consumer.commit_consumer_state(CommitMode::Sync).unwrap();
+    }
+    read
+}
+
+/// Rows of the one large transaction in the lag scenario: enough that working through it
+/// takes the throttled connector several of the exporter's one-second polls (150,000 events
+/// took 3–4 s on this stack, a climb of only 2–3 s to watch).
+const LAG_ROWS: usize = 300_000;
+
+/// Issue scenario 4, the runbook's "if this value keeps growing, it is serious":
+/// `MilliSecondsBehindSource` is, per event, the time between its transaction's commit and the
+/// connector handling it. It grows while the connector works through events committed longer
+/// ago than it takes to reach them: here a batch job's single large transaction, committed while
+/// the connector was stopped for over a minute. After the resume, every event of that
+/// transaction carries the same commit time, so the lag climbs with the clock from above a
+/// minute until the transaction is done, and `DebeziumStreamingLagGrowing` goes pending. The
+/// connector is throttled the way a misconfigured one is, one record per batch
+/// (`max.batch.size=1`), so that working through the transaction takes long enough to watch.
+async fn streaming_lag_growing(stack: &Stack) {
+    let pipeline = &stack.lagging;
+    let (name, table, alerting) = (pipeline.connector.as_str(), pipeline.table(), &stack.alerting);
+    psql_admin(&format!(
+        "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} \
+         (id bigserial PRIMARY KEY, customer integer NOT NULL, total numeric(10, 2) NOT NULL, note text NOT NULL)"
+    ));
+    let settings = [("snapshot.mode", "no_data"), ("max.batch.size", "1"), ("max.queue.size", "2")];
+    pipeline.create_for_table(&stack.connect, &settings).await;
+    let insert = |rows: usize| {
+        psql_admin(&format!(
+            "INSERT INTO {table} (customer, total, note) SELECT n % 977, n % 10000 / 100.0, 'order ' || n \
+             FROM generate_series(1, {rows}) n"
+        ))
+    };
+    let lag = format!("debezium_metrics_milli_seconds_behind_source{{cluster=\"{CLUSTER}\",connector=\"{name}\"}}");
+    let exporter_lag = |exposition: &common::Exposition| {
+        exposition.value("debezium_metrics_milli_seconds_behind_source", &[("connector", name)])
+    };
+
+    // Streaming normally: one event, handled at once.
+    stack.wait_running(pipeline).await;
+    let streaming_now = format!("debezium_connector_streaming{{cluster=\"{CLUSTER}\",connector=\"{name}\"}} == 1");
+    alerting.wait_for_query(&streaming_now, PATIENCE, |result| result.len() == 1).await;
+    insert(1);
+    let normal = alerting.wait_for_query(&format!("{lag} < 60000"), PATIENCE, |result| result.len() == 1).await[0].1;
+
+    // The connector is down while a batch job commits one large transaction.
+    let status = stack.connect.call(Method::PUT, &format!("{name}/stop")).await;
+    assert!(matches!(status, 202 | 204), "stop answered {status}");
+    let stopped =
+        format!("kafka_connect_connector_state{{cluster=\"{CLUSTER}\",connector=\"{name}\",state=\"stopped\"}} == 1");
+    alerting.wait_for_query(&stopped, PATIENCE, |result| result.len() == 1).await;
+    insert(LAG_ROWS);
+    let committed = Instant::now();
+    // The cause, not an assertion: the transaction must be over a minute old when the connector
+    // comes back, for the rule's "more than a minute behind".
+    tokio::time::sleep((committed + Duration::from_secs(65)).saturating_duration_since(Instant::now())).await;
+
+    let status = stack.connect.call(Method::PUT, &format!("{name}/resume")).await;
+    assert!(matches!(status, 202 | 204), "resume answered {status}");
+    let behind = stack
+        .exporter
+        .wait_for("the lag above a minute", PATIENCE, |exposition| {
+            exporter_lag(exposition).is_some_and(|ms| ms > 60_000.0)
+        })
+        .await;
+    let first = exporter_lag(&behind).unwrap();
+    let later = stack
+        .exporter
+        .wait_for("the lag growing by 2 s", PATIENCE, |exposition| {
+            exporter_lag(exposition).is_some_and(|ms| ms > first + 2_000.0)
+        })
+        .await;
+    let later = exporter_lag(&later).unwrap();
+    let events = |exposition: &common::Exposition| {
+        exposition.value("debezium_metrics_number_of_events_seen_total", &[("connector", name)])
+    };
+    let through = stack
+        .exporter
+        .wait_for("the large transaction worked through", PATIENCE, |exposition| {
+            events(exposition).is_some_and(|seen| seen >= LAG_ROWS as f64)
+        })
+        .await;
+    let last = exporter_lag(&through).unwrap();
+    eprintln!(
+        "lagging connector: {normal} ms behind while streaming normally; after the resume {first} ms, \
+         then {later} ms, {last} ms once through the transaction"
+    );
+
+    let this_alert = |alert: &Alert| alert.name() == "DebeziumStreamingLagGrowing" && alert.has(&[("connector", name)]);
+    let alerts = alerting
+        .wait_for_prometheus("DebeziumStreamingLagGrowing pending", PATIENCE, |alerts| alerts.iter().any(this_alert))
+        .await;
+    let alert = alerts.iter().find(|alert| this_alert(alert)).unwrap();
+    let highest = single(alerting, &format!("max_over_time({lag}[5m])")).await;
+    eprintln!("lagging connector: DebeziumStreamingLagGrowing pending; Prometheus saw the lag reach {highest} ms");
+    assert!(alert.has(&[("cluster", CLUSTER), ("server", name), ("severity", "warning")]), "{alert:#?}");
+    assert_eq!(alert.annotation("summary"), Some(format!("Debezium 스트리밍 지연이 계속 늘어남 ({name})").as_str()));
+    // The throttled connector's queue is full while it works through the transaction, the slot
+    // was inactive while the connector was stopped, and a stopping or starting task reads
+    // disconnected or not streaming for a scrape: those alerts of this pipeline may be pending
+    // too; nothing else may.
+    let expected = |alert: &Alert| {
+        this_alert(alert)
+            || (alert.name() == "DebeziumQueueNearlyFull" && alert.has(&[("connector", name)]))
+            || (alert.name() == "ReplicationSlotInactive" && alert.has(&[("slot", &pipeline.slot)]))
+            || (matches!(alert.name(), "DebeziumConnectorStuck" | "DebeziumSourceDisconnected")
+                && alert.has(&[("connector", name)]))
+    };
+    stack.assert_pipeline_quiet("streaming lag growing", pipeline, expected).await;
+}
+
+async fn delete_group(group: &str) {
+    let admin: AdminClient<DefaultClientContext> =
+        ClientConfig::new().set("bootstrap.servers", bootstrap()).create().unwrap();
+    match admin.delete_groups(&[group], &AdminOptions::new()).await {
+        Ok(results) => {
+            for (group, error) in results.into_iter().filter_map(Result::err) {
+                eprintln!("cleanup: deleting group {group}: {error}");
+            }
+        }
+        Err(error) => eprintln!("cleanup: deleting group {group}: {error}"),
     }
 }

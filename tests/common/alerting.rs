@@ -188,6 +188,16 @@ impl Alerting {
             .collect()
     }
 
+    /// Prints what Prometheus holds for a range selector, for failure messages.
+    pub async fn print_history(&self, selector: &str) {
+        let url = format!("{}/api/v1/query", self.prometheus);
+        let answer = self.client.get(&url).query(&[("query", selector)]).send().await;
+        match answer {
+            Ok(response) => eprintln!("{selector}: {}", response.text().await.unwrap_or_default()),
+            Err(error) => eprintln!("{selector}: {error}"),
+        }
+    }
+
     /// Polls Prometheus's alerts until `check` holds, for at most `within`; returns them.
     pub async fn wait_for_prometheus(
         &self,
