@@ -936,6 +936,25 @@ async fn the_capped_count_walks_an_index_and_statements_are_prepared_once_per_co
     // sort would read the whole table). The source follows on its next poll.
     admin.batch_execute("DROP INDEX pg_outbox_plan_created_at").await.unwrap();
     assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("id"));
+    // An index `ORDER BY created_at` cannot walk (it would Sort after a Seq Scan) is passed over;
+    // DESC with its default NULLS FIRST is walked backwards.
+    for (order, walkable) in [("DESC NULLS LAST", false), ("NULLS FIRST", false), ("DESC", true)] {
+        admin
+            .batch_execute(&format!("CREATE INDEX pg_outbox_plan_other ON public.pg_outbox_plan (created_at {order})"))
+            .await
+            .unwrap();
+        let expected = if walkable { "created_at" } else { "id" };
+        assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some(expected), "created_at {order}");
+        let plan = explain(&admin, &queries.count(Some("created_at")), queries.cap).await;
+        assert_eq!(!plan.contains("Sort"), walkable, "created_at {order}: {plan}");
+        admin.batch_execute("DROP INDEX pg_outbox_plan_other").await.unwrap();
+    }
+    admin
+        .batch_execute("CREATE INDEX pg_outbox_plan_other ON public.pg_outbox_plan (created_at) WHERE id > 0")
+        .await
+        .unwrap();
+    assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("id"), "a partial index");
+    admin.batch_execute("DROP INDEX pg_outbox_plan_other").await.unwrap();
     let by_key = queries.count(Some("id"));
     let plan = explain(&admin, &by_key, queries.cap).await;
     assert!(plan.contains("Index Only Scan using pg_outbox_plan_pkey") && !plan.contains("Seq Scan"), "{plan}");
