@@ -10,6 +10,8 @@
 //! PostgreSQL. They start a private throwaway cluster from the binaries in PG_BINDIR
 //! (default /usr/lib/postgresql/15/bin), as the `postgres` user when run as root.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -19,6 +21,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use futures::FutureExt;
 use tokio_postgres::{Client, NoTls};
 
+use common::free_port;
+use common::local_postgres::{as_postgres, give_to_postgres, run};
 use debezium_exporter::catalog::{self, Metric};
 use debezium_exporter::config::{Config, PostgresConfig};
 use debezium_exporter::published::PublishedTopics;
@@ -358,11 +362,6 @@ fn injection_looking_table_names_are_refused_at_config_load() {
     assert!(error.contains("(line 5, column"), "{error}");
 }
 
-/// A free TCP port on 127.0.0.1 (nothing listens on it once this returns).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 #[tokio::test]
 async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
     let port = free_port();
@@ -480,40 +479,6 @@ impl Drop for PrivateCluster {
         let data = self.dir.path().join("data");
         let _ = as_postgres(&bindir().join("pg_ctl")).args(["stop", "-m", "immediate", "-D"]).arg(&data).output();
     }
-}
-
-/// Makes a file the server's when the tests run as root (the server runs as `postgres`).
-fn give_to_postgres(path: &Path) {
-    if is_root() {
-        let uid = run_output(Command::new("id").args(["-u", "postgres"]));
-        let gid = run_output(Command::new("id").args(["-g", "postgres"]));
-        std::os::unix::fs::chown(path, Some(uid.parse().unwrap()), Some(gid.parse().unwrap())).unwrap();
-    }
-}
-
-fn is_root() -> bool {
-    run_output(Command::new("id").arg("-u")) == "0"
-}
-
-/// `initdb` and `pg_ctl` refuse to run as root.
-fn as_postgres(program: &Path) -> Command {
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|error| panic!("{command:?}: {error}"));
-    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-fn run_output(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 fn status_of(samples: &Samples, slot: &str) -> Option<String> {

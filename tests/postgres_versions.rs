@@ -22,12 +22,13 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio_postgres::{Client, NoTls};
 
+use common::local_postgres::{as_postgres, give_to_postgres, is_root, run};
 use common::{Exporter, Exposition, env_or, free_port};
 
 /// Every major the README says is tested.
@@ -40,11 +41,6 @@ const SLOTS: [(&str, &str, &str); 3] = [
 /// Set on 13+ so `safe_wal_size` has a value (it is NULL without a limit).
 const MAX_SLOT_WAL_KEEP_SIZE_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 const DEADLINE: Duration = Duration::from_secs(60);
-
-fn is_root() -> bool {
-    let output = Command::new("id").arg("-u").output().expect("id -u");
-    String::from_utf8_lossy(&output.stdout).trim() == "0"
-}
 
 /// Where `scripts/postgres-versions` puts the binaries; the same default as scripts/stack-env.
 fn versions_dir() -> PathBuf {
@@ -65,34 +61,6 @@ fn majors() -> Vec<u32> {
         }
         Err(_) => MAJORS.to_vec(),
     }
-}
-
-/// `initdb` and `pg_ctl` refuse to run as root; the server then runs as `postgres`.
-fn as_postgres(program: &Path) -> Command {
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-fn give_to_postgres(path: &Path) {
-    if is_root() {
-        let status = Command::new("chown").arg("postgres:postgres").arg(path).status().unwrap();
-        assert!(status.success(), "chown postgres {}", path.display());
-    }
-}
-
-fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|error| panic!("{command:?}: {error}"));
-    assert!(
-        output.status.success(),
-        "{command:?}: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// One throwaway cluster of one major, stopped and deleted on drop (also when a check panics).
