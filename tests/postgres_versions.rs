@@ -21,15 +21,14 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tokio_postgres::{Client, NoTls};
 
 use common::local_postgres::{as_postgres, give_to_postgres, is_root, run};
-use common::{Exporter, Exposition, env_or, free_port};
+use common::{Exporter, Exposition, env_or, free_port, promtool_complaints};
 
 /// Every major the README says is tested.
 const MAJORS: [u32; 9] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
@@ -246,20 +245,6 @@ fn assert_between(what: &str, value: f64, low: f64, high: f64) {
 fn failed_polls(exposition: &Exposition, db: &str) -> f64 {
     let labels = [("source", "postgres"), ("target", db)];
     exposition.series("debezium_exporter_poll_errors_total", &labels).iter().map(|(_, count)| count).sum()
-}
-
-fn promtool_complaints(exposition: &str) -> Option<String> {
-    let mut promtool = Command::new(env_or("PROMTOOL", "promtool"))
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool is installed (scripts/stack-install)");
-    promtool.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
-    let output = promtool.wait_with_output().unwrap();
-    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    (!output.status.success() || !complaints.trim().is_empty()).then_some(complaints)
 }
 
 /// Everything one major must show; panics with the major in the message.
