@@ -366,15 +366,18 @@ fn injection_looking_table_names_are_refused_at_config_load() {
 async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
     let port = free_port();
     let config = exporter_config(port, "nobody", "hunter2", "inventory", "");
-    let source: Arc<dyn Source> = Arc::new(PostgresSource::new(&config, Duration::from_secs(2), unshared()));
-    let store = Arc::new(Store::new([(source.kind(), source.target().to_owned())]));
-    let target = store.targets()[0].clone();
-    source::poll_once(source.as_ref(), &target, &store, Duration::from_secs(5)).await;
-    let state = target.state();
-    assert!(!state.up);
-    let error = state.last_error.unwrap();
+    let (up, error, store) = poll_up(PostgresSource::new(&config, Duration::from_secs(2), unshared())).await;
+    assert!(!up);
     assert!(error.contains(&format!("127.0.0.1:{port}")) && !error.contains("hunter2"), "{error}");
 
+    let (body, page) = served(store).await;
+    assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"inventory\"} 0"), "{body}");
+    assert!(!body.contains("pg_replication_slot"), "no samples from a failed poll");
+    assert!(!page.contains("hunter2"), "{page}");
+}
+
+/// What the exporter's server makes of `store`: `/metrics` (answered 200) and the landing page.
+async fn served(store: Arc<Store>) -> (String, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = server::app(Arc::new(AppState::new(store, "/metrics".to_owned(), Default::default())));
@@ -382,10 +385,8 @@ async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
     let response = reqwest::get(format!("http://{address}/metrics")).await.unwrap();
     assert_eq!(response.status(), 200);
     let body = response.text().await.unwrap();
-    assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"inventory\"} 0"), "{body}");
-    assert!(!body.contains("pg_replication_slot"), "no samples from a failed poll");
     let page = reqwest::get(format!("http://{address}/")).await.unwrap().text().await.unwrap();
-    assert!(!page.contains("hunter2"), "{page}");
+    (body, page)
 }
 
 /// A throwaway PostgreSQL cluster of our own, stopped and deleted on drop.
@@ -710,16 +711,9 @@ async fn tls_modes_verify_the_server_as_libpq_does() {
     assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
     let (up, error, _) = poll_up(source("127.0.0.1", &with_ca("require", &wrong_ca_file))).await;
     assert!(!up && error.contains("UnknownIssuer"), "require with a CA checks the chain: {error}");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = server::app(Arc::new(AppState::new(store, "/metrics".to_owned(), Default::default())));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let response = reqwest::get(format!("http://{address}/metrics")).await.unwrap();
-    assert_eq!(response.status(), 200);
-    let body = response.text().await.unwrap();
+    let (body, page) = served(store).await;
     assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"pg-tls\"} 0"), "{body}");
     assert!(!body.contains(TLS_TEST_PASSWORD));
-    let page = reqwest::get(format!("http://{address}/")).await.unwrap().text().await.unwrap();
     assert!(!page.contains(TLS_TEST_PASSWORD), "{page}");
 }
 
