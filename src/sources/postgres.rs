@@ -445,8 +445,8 @@ impl Backoff {
     }
 }
 
-/// One session and its prepared statements: each is parsed and planned once per connection
-/// instead of on every poll.
+/// One session and its prepared statements: each is parsed once per connection instead of on
+/// every poll (the server's plan cache decides when to plan it again).
 struct Connection {
     client: Client,
     version_num: i32,
