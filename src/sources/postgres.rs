@@ -639,9 +639,8 @@ impl PostgresSource {
             outbox,
         })
     }
-}
 
-impl PostgresSource {
+    /// One outbox table's figures, its statements prepared on first use.
     async fn observe_outbox(
         &self,
         client: &Client,
