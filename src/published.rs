@@ -41,29 +41,40 @@ pub struct OutboxRoute {
     pub connector: String,
     /// `database.dbname`.
     pub database: String,
-    /// `table.include.list`, matched against the whole `schema.table` ignoring case, as
-    /// Debezium does; empty: every table.
+    /// Debezium's capture filters ([`OutboxRouting`]), anchored and ignoring case.
     pub tables: Vec<Regex>,
+    pub excluded_tables: Vec<Regex>,
+    pub schemas: Vec<Regex>,
+    pub excluded_schemas: Vec<Regex>,
     pub topics: NamePattern,
 }
 
 impl OutboxRoute {
     pub fn new(connector: &str, database: &str, routing: &OutboxRouting) -> Result<Self, regex::Error> {
+        let filter = |entries: &[String]| -> Result<Vec<Regex>, regex::Error> {
+            entries.iter().map(|entry| Regex::new(&format!("(?i)^(?:{entry})$"))).collect()
+        };
         Ok(OutboxRoute {
             connector: connector.to_owned(),
             database: database.to_owned(),
-            tables: routing
-                .tables
-                .iter()
-                .map(|table| Regex::new(&format!("(?i)^(?:{table})$")))
-                .collect::<Result<_, _>>()?,
+            tables: filter(&routing.tables)?,
+            excluded_tables: filter(&routing.excluded_tables)?,
+            schemas: filter(&routing.schemas)?,
+            excluded_schemas: filter(&routing.excluded_schemas)?,
             topics: NamePattern::Regex(Regex::new(&format!("^(?:{})$", routing.topic_regex))?),
         })
     }
 
-    /// Whether the connector captures `table` (`schema.table`) of `database`.
+    /// Whether the connector captures `table` (`schema.table`) of `database`: included by both
+    /// include lists (an empty one includes everything), excluded by neither exclude list.
     pub fn captures(&self, database: &str, table: &str) -> bool {
-        self.database == database && (self.tables.is_empty() || self.tables.iter().any(|regex| regex.is_match(table)))
+        let schema = table.split_once('.').map_or("", |(schema, _)| schema);
+        let any = |filter: &[Regex], name: &str| filter.iter().any(|regex| regex.is_match(name));
+        self.database == database
+            && (self.tables.is_empty() || any(&self.tables, table))
+            && !any(&self.excluded_tables, table)
+            && (self.schemas.is_empty() || any(&self.schemas, schema))
+            && !any(&self.excluded_schemas, schema)
     }
 }
 
@@ -130,7 +141,7 @@ impl PublishedTopics {
             _ if own.is_empty() => (
                 Vec::new(),
                 "no connector of the polled Connect clusters routes it (EventRouter as last transform, \
-                 table.include.list matching it)"
+                 capture filters taking it in)"
                     .to_owned(),
             ),
             (Some(route), _) => (
@@ -246,6 +257,7 @@ mod tests {
         let routing = OutboxRouting {
             tables: tables.iter().map(|table| (*table).to_owned()).collect(),
             topic_regex: topic_regex.to_owned(),
+            ..OutboxRouting::default()
         };
         OutboxRoute::new(connector, database, &routing).unwrap()
     }
@@ -297,6 +309,30 @@ mod tests {
 
         published.forget_routes("c");
         assert!(published.routed_topics("shop", "public.orders_outbox").is_empty());
+    }
+
+    #[test]
+    fn a_route_captures_what_every_capture_filter_lets_through() {
+        let routing = OutboxRouting {
+            excluded_tables: vec![r"shop\.audit_.*".to_owned()],
+            schemas: vec!["shop".to_owned()],
+            topic_regex: "events".to_owned(),
+            ..OutboxRouting::default()
+        };
+        let route = OutboxRoute::new("c", "db", &routing).unwrap();
+        assert!(route.captures("db", "shop.orders_outbox"));
+        assert!(route.captures("db", "SHOP.orders_outbox"), "ignoring case");
+        assert!(!route.captures("db", "public.outbox"), "a schema not included");
+        assert!(!route.captures("db", "shop.audit_outbox"), "an excluded table");
+
+        let routing = OutboxRouting {
+            excluded_schemas: vec!["archive".to_owned()],
+            topic_regex: "events".to_owned(),
+            ..OutboxRouting::default()
+        };
+        let route = OutboxRoute::new("c", "db", &routing).unwrap();
+        assert!(route.captures("db", "public.outbox"));
+        assert!(!route.captures("db", "archive.outbox"), "an excluded schema");
     }
 
     #[test]

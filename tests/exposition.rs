@@ -2,11 +2,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Exporter, env_or};
+use common::Exporter;
 
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
@@ -29,20 +27,8 @@ async fn real_exposition_is_promtool_clean() {
         })
         .await;
 
-    let mut promtool = Command::new(env_or("PROMTOOL", "promtool"))
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool is installed (scripts/stack-install)");
-    promtool.stdin.take().unwrap().write_all(seen.0.as_bytes()).unwrap();
-    let output = promtool.wait_with_output().unwrap();
-    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-    assert!(
-        output.status.success() && complaints.trim().is_empty(),
-        "promtool check metrics:\n{complaints}\n{}",
-        seen.0
-    );
+    if let Some(complaints) = common::promtool_complaints(&seen.0) {
+        panic!("promtool check metrics:\n{complaints}\n{}", seen.0);
+    }
     assert!(!seen.0.contains(&common::pg_password()), "the password must not reach /metrics");
 }

@@ -10,6 +10,8 @@
 //! PostgreSQL. They start a private throwaway cluster from the binaries in PG_BINDIR
 //! (default /usr/lib/postgresql/15/bin), as the `postgres` user when run as root.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -19,6 +21,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use futures::FutureExt;
 use tokio_postgres::{Client, NoTls};
 
+use common::free_port;
+use common::local_postgres::{as_postgres, give_to_postgres, run};
 use debezium_exporter::catalog::{self, Metric};
 use debezium_exporter::config::{Config, PostgresConfig};
 use debezium_exporter::published::PublishedTopics;
@@ -358,24 +362,22 @@ fn injection_looking_table_names_are_refused_at_config_load() {
     assert!(error.contains("(line 5, column"), "{error}");
 }
 
-/// A free TCP port on 127.0.0.1 (nothing listens on it once this returns).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 #[tokio::test]
 async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
     let port = free_port();
     let config = exporter_config(port, "nobody", "hunter2", "inventory", "");
-    let source: Arc<dyn Source> = Arc::new(PostgresSource::new(&config, Duration::from_secs(2), unshared()));
-    let store = Arc::new(Store::new([(source.kind(), source.target().to_owned())]));
-    let target = store.targets()[0].clone();
-    source::poll_once(source.as_ref(), &target, &store, Duration::from_secs(5)).await;
-    let state = target.state();
-    assert!(!state.up);
-    let error = state.last_error.unwrap();
+    let (up, error, store) = poll_up(PostgresSource::new(&config, Duration::from_secs(2), unshared())).await;
+    assert!(!up);
     assert!(error.contains(&format!("127.0.0.1:{port}")) && !error.contains("hunter2"), "{error}");
 
+    let (body, page) = served(store).await;
+    assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"inventory\"} 0"), "{body}");
+    assert!(!body.contains("pg_replication_slot"), "no samples from a failed poll");
+    assert!(!page.contains("hunter2"), "{page}");
+}
+
+/// What the exporter's server makes of `store`: `/metrics` (answered 200) and the landing page.
+async fn served(store: Arc<Store>) -> (String, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = server::app(Arc::new(AppState::new(store, "/metrics".to_owned(), Default::default())));
@@ -383,10 +385,8 @@ async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
     let response = reqwest::get(format!("http://{address}/metrics")).await.unwrap();
     assert_eq!(response.status(), 200);
     let body = response.text().await.unwrap();
-    assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"inventory\"} 0"), "{body}");
-    assert!(!body.contains("pg_replication_slot"), "no samples from a failed poll");
     let page = reqwest::get(format!("http://{address}/")).await.unwrap().text().await.unwrap();
-    assert!(!page.contains("hunter2"), "{page}");
+    (body, page)
 }
 
 /// A throwaway PostgreSQL cluster of our own, stopped and deleted on drop.
@@ -480,40 +480,6 @@ impl Drop for PrivateCluster {
         let data = self.dir.path().join("data");
         let _ = as_postgres(&bindir().join("pg_ctl")).args(["stop", "-m", "immediate", "-D"]).arg(&data).output();
     }
-}
-
-/// Makes a file the server's when the tests run as root (the server runs as `postgres`).
-fn give_to_postgres(path: &Path) {
-    if is_root() {
-        let uid = run_output(Command::new("id").args(["-u", "postgres"]));
-        let gid = run_output(Command::new("id").args(["-g", "postgres"]));
-        std::os::unix::fs::chown(path, Some(uid.parse().unwrap()), Some(gid.parse().unwrap())).unwrap();
-    }
-}
-
-fn is_root() -> bool {
-    run_output(Command::new("id").arg("-u")) == "0"
-}
-
-/// `initdb` and `pg_ctl` refuse to run as root.
-fn as_postgres(program: &Path) -> Command {
-    if is_root() {
-        let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
-}
-
-fn run(command: &mut Command) {
-    let output = command.output().unwrap_or_else(|error| panic!("{command:?}: {error}"));
-    assert!(output.status.success(), "{command:?}: {}", String::from_utf8_lossy(&output.stderr));
-}
-
-fn run_output(command: &mut Command) -> String {
-    let output = command.output().unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
 }
 
 fn status_of(samples: &Samples, slot: &str) -> Option<String> {
@@ -669,15 +635,20 @@ async fn tls_modes_verify_the_server_as_libpq_does() {
     let verified = source("127.0.0.1", &with_ca("verify-full", &ca_file));
     let samples = poll(&verified).await;
     assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_tls_slot").is_some());
-    let encrypted: bool = admin
-        .query_one(
-            "SELECT bool_and(ssl) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE application_name = 'debezium-exporter'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert!(encrypted, "the exporter's session is not encrypted");
+    // Every exporter session open on the server, as the server sees it: (count, all encrypted).
+    let sessions_encrypted = || async {
+        let row = admin
+            .query_one(
+                "SELECT count(*), coalesce(bool_and(ssl), false) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) \
+                 WHERE application_name = 'debezium-exporter'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get::<_, i64>(0), row.get::<_, bool>(1))
+    };
+    let (sessions, encrypted) = sessions_encrypted().await;
+    assert!(sessions >= 1 && encrypted, "the exporter's session is not encrypted ({sessions} sessions)");
 
     // The DSN's own sslmode and sslrootcert do the same.
     let dsn_only = source(&format!("127.0.0.1 sslmode=verify-full sslrootcert={}", ca_file.display()), "");
@@ -722,10 +693,14 @@ async fn tls_modes_verify_the_server_as_libpq_does() {
     assert!(!up && error.contains("password authentication failed"), "{error}");
     assert!(!error.contains("pg-wrong-pw"), "{error}");
 
-    // require and prefer encrypt without a CA, as libpq does.
+    // require and prefer encrypt without a CA, as libpq does: while the source is connected,
+    // every exporter session the server sees is encrypted.
     for mode in ["require", "prefer"] {
-        let (up, error, _) = poll_up(source("127.0.0.1", &format!("      sslmode: {mode}\n"))).await;
-        assert!(up, "{mode}: {error}");
+        let unverified = source("127.0.0.1", &format!("      sslmode: {mode}\n"));
+        let samples = poll(&unverified).await;
+        assert!(slot_value(&samples, &catalog::REPLICATION_SLOT_ACTIVE, "pg_tls_slot").is_some(), "{mode}");
+        let (sessions, encrypted) = sessions_encrypted().await;
+        assert!(encrypted, "{mode}: not every one of {sessions} exporter sessions is encrypted");
     }
 
     // A CA that did not sign the certificate: up 0 with the reason, /metrics still answers.
@@ -736,16 +711,9 @@ async fn tls_modes_verify_the_server_as_libpq_does() {
     assert!(!error.contains(TLS_TEST_PASSWORD), "{error}");
     let (up, error, _) = poll_up(source("127.0.0.1", &with_ca("require", &wrong_ca_file))).await;
     assert!(!up && error.contains("UnknownIssuer"), "require with a CA checks the chain: {error}");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = server::app(Arc::new(AppState::new(store, "/metrics".to_owned(), Default::default())));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let response = reqwest::get(format!("http://{address}/metrics")).await.unwrap();
-    assert_eq!(response.status(), 200);
-    let body = response.text().await.unwrap();
+    let (body, page) = served(store).await;
     assert!(body.contains("debezium_exporter_source_up{source=\"postgres\",target=\"pg-tls\"} 0"), "{body}");
     assert!(!body.contains(TLS_TEST_PASSWORD));
-    let page = reqwest::get(format!("http://{address}/")).await.unwrap().text().await.unwrap();
     assert!(!page.contains(TLS_TEST_PASSWORD), "{page}");
 }
 
@@ -936,6 +904,25 @@ async fn the_capped_count_walks_an_index_and_statements_are_prepared_once_per_co
     // sort would read the whole table). The source follows on its next poll.
     admin.batch_execute("DROP INDEX pg_outbox_plan_created_at").await.unwrap();
     assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("id"));
+    // An index `ORDER BY created_at` cannot walk (it would Sort after a Seq Scan) is passed over;
+    // DESC with its default NULLS FIRST is walked backwards.
+    for (order, walkable) in [("DESC NULLS LAST", false), ("NULLS FIRST", false), ("DESC", true)] {
+        admin
+            .batch_execute(&format!("CREATE INDEX pg_outbox_plan_other ON public.pg_outbox_plan (created_at {order})"))
+            .await
+            .unwrap();
+        let expected = if walkable { "created_at" } else { "id" };
+        assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some(expected), "created_at {order}");
+        let plan = explain(&admin, &queries.count(Some("created_at")), queries.cap).await;
+        assert_eq!(!plan.contains("Sort"), walkable, "created_at {order}: {plan}");
+        admin.batch_execute("DROP INDEX pg_outbox_plan_other").await.unwrap();
+    }
+    admin
+        .batch_execute("CREATE INDEX pg_outbox_plan_other ON public.pg_outbox_plan (created_at) WHERE id > 0")
+        .await
+        .unwrap();
+    assert_eq!(indexed_column(&admin, &queries).await.as_deref(), Some("id"), "a partial index");
+    admin.batch_execute("DROP INDEX pg_outbox_plan_other").await.unwrap();
     let by_key = queries.count(Some("id"));
     let plan = explain(&admin, &by_key, queries.cap).await;
     assert!(plan.contains("Index Only Scan using pg_outbox_plan_pkey") && !plan.contains("Seq Scan"), "{plan}");

@@ -374,9 +374,7 @@ impl QualifiedName {
             None => self.name.quoted(),
         }
     }
-}
 
-impl QualifiedName {
     /// `schema.table` as Debezium's `table.include.list` names it; `public` when no schema is
     /// given, since that is where an unqualified name usually resolves.
     pub fn debezium_name(&self) -> String {

@@ -2,11 +2,12 @@
 //! alerts read, precomputed by Prometheus in their own rule group.
 //!
 //! Each recorded series is a [`Metric`] like the catalog's, named the Prometheus way
-//! (`level:metric:operations`, the level being the labels it keeps besides the scrape's `job`
-//! and `instance`), so panels and alerts select it with the same typed [`Selector`] and a
-//! test can check that every recorded name an expression uses is produced here. Recording
-//! rules read only catalog metrics, never another recorded series: groups are evaluated
-//! independently, and a chain would lag one evaluation per link.
+//! (`level:metric:operations`, the level being the labels it keeps: an aggregation keeps only
+//! those, a rule that does not aggregate also keeps the scrape's `job` and `instance`), so
+//! panels and alerts select it with the same typed [`Selector`] and a test can check that
+//! every recorded name an expression uses is produced here. Recording rules read only catalog
+//! metrics, never another recorded series: groups are evaluated independently, and a chain
+//! would lag one evaluation per link.
 //!
 //! In a live Prometheus, an alert reading a recorded series sees it as of the recording
 //! group's last evaluation, at most one `evaluation_interval` old; thresholds and labels are

@@ -110,7 +110,9 @@ pub struct Settings {
     pub consumer_group_not_catching_up_for: Duration,
     /// The Prometheus `job` that scrapes debezium-exporter (DebeziumExporterAbsent watches its `up`).
     pub exporter_job: String,
-    /// URL of docs/runbook.md as your team reads it; each alert links to its anchor there. The default is the file's path in this repository, which is not a link a notification can open: set it (or `--runbook-url`).
+    /// URL of docs/runbook.md as your team reads it; each alert links to its anchor there. The
+    /// default is the file's path in this repository, which is not a link a notification can
+    /// open: set it (or `--runbook-url`).
     pub runbook_url: String,
     /// Base URL of Grafana; each alert links to the dashboard panel that shows it.
     pub grafana_url: String,

@@ -133,11 +133,19 @@ pub const DEFAULT_ROUTE_TOPIC_REPLACEMENT: &str = "outbox.event.${routedByValue}
 /// the event's `route.by.field` column (after `route.topic.regex`), so the config alone gives
 /// a pattern, not the list of topics: the values live in the table's rows. `topic.prefix` plays
 /// no part in these names.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Debezium's capture filters are regexes it matches against whole names, ignoring case; an
+/// empty include list includes everything.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct OutboxRouting {
-    /// `table.include.list` entries: regexes Debezium matches against the whole
-    /// `schema.table`, ignoring case. Empty when the config has none (every table is captured).
+    /// `table.include.list` entries, matched against `schema.table`.
     pub tables: Vec<String>,
+    /// `table.exclude.list` entries, matched against `schema.table`.
+    pub excluded_tables: Vec<String>,
+    /// `schema.include.list` entries, matched against the schema.
+    pub schemas: Vec<String>,
+    /// `schema.exclude.list` entries, matched against the schema.
+    pub excluded_schemas: Vec<String>,
     /// A regex over topic names covering every topic the replacement can produce.
     pub topic_regex: String,
 }
@@ -151,11 +159,17 @@ fn outbox_routing(config: &ConnectorConfig) -> Option<OutboxRouting> {
         return None;
     }
     let replacement = setting("route.topic.replacement").map_or(DEFAULT_ROUTE_TOPIC_REPLACEMENT, String::as_str);
-    let tables = config.table_include_list.as_ref().or(config.table_whitelist.as_ref());
+    // Each list under its current name, else under Debezium 1.x's.
+    let entries = |list: &Option<String>, legacy: &Option<String>| -> Vec<String> {
+        let list = list.as_ref().or(legacy.as_ref());
+        list.map(|list| list.split(',').map(str::trim).filter(|entry| !entry.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
     Some(OutboxRouting {
-        tables: tables
-            .map(|list| list.split(',').map(str::trim).filter(|entry| !entry.is_empty()).map(str::to_owned).collect())
-            .unwrap_or_default(),
+        tables: entries(&config.table_include_list, &config.table_whitelist),
+        excluded_tables: entries(&config.table_exclude_list, &config.table_blacklist),
+        schemas: entries(&config.schema_include_list, &config.schema_whitelist),
+        excluded_schemas: entries(&config.schema_exclude_list, &config.schema_blacklist),
         topic_regex: replacement_regex(replacement),
     })
 }
@@ -230,6 +244,18 @@ struct ConnectorConfig {
     table_include_list: Option<String>,
     /// `table.whitelist`: Debezium 1.x's name for `table.include.list`.
     table_whitelist: Option<String>,
+    /// `table.exclude.list`
+    table_exclude_list: Option<String>,
+    /// `table.blacklist`: Debezium 1.x's name for `table.exclude.list`.
+    table_blacklist: Option<String>,
+    /// `schema.include.list`
+    schema_include_list: Option<String>,
+    /// `schema.whitelist`: Debezium 1.x's name for `schema.include.list`.
+    schema_whitelist: Option<String>,
+    /// `schema.exclude.list`
+    schema_exclude_list: Option<String>,
+    /// `schema.blacklist`: Debezium 1.x's name for `schema.exclude.list`.
+    schema_blacklist: Option<String>,
     /// `transforms`: the transform aliases, in order.
     transforms: Option<String>,
     /// `transforms.<alias>.type` and `transforms.<alias>.route.topic.replacement`, by full key.
@@ -264,6 +290,12 @@ impl<'de> Deserialize<'de> for ConnectorConfig {
                         "plugin.name" => &mut config.plugin,
                         "table.include.list" => &mut config.table_include_list,
                         "table.whitelist" => &mut config.table_whitelist,
+                        "table.exclude.list" => &mut config.table_exclude_list,
+                        "table.blacklist" => &mut config.table_blacklist,
+                        "schema.include.list" => &mut config.schema_include_list,
+                        "schema.whitelist" => &mut config.schema_whitelist,
+                        "schema.exclude.list" => &mut config.schema_exclude_list,
+                        "schema.blacklist" => &mut config.schema_blacklist,
                         "transforms" => &mut config.transforms,
                         _ if is_routing_key(&key) => {
                             if let Some(value) = map.next_value::<Option<String>>()? {
@@ -389,8 +421,9 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
 }
 
 impl ClusterState {
-    /// The outbox routes of every Debezium connector with an EventRouter; a connector whose
-    /// `table.include.list` is not a valid regex is left out (Debezium would refuse it too).
+    /// The outbox routes of every Debezium connector with an EventRouter; a connector with a
+    /// capture filter the `regex` crate cannot compile (an invalid one, or Java's lookarounds
+    /// and backreferences) is left out.
     pub fn outbox_routes(&self) -> Vec<OutboxRoute> {
         let mut routes = Vec::new();
         for connector in &self.connectors {
@@ -729,6 +762,7 @@ mod tests {
                 outbox: Some(OutboxRouting {
                     tables: vec!["public.outbox".into()],
                     topic_regex: r"outbox\.event\..*".into(),
+                    ..OutboxRouting::default()
                 }),
             })
         );
@@ -771,6 +805,24 @@ mod tests {
         .unwrap();
         assert_eq!(derived.topic_regex, r"shop\-.*\-events\$");
         assert!(derived.tables.is_empty(), "no include list: every table");
+
+        // The other capture filters, under their current and their 1.x names.
+        let derived = routing(serde_json::json!({
+            "transforms": "outbox",
+            "transforms.outbox.type": EVENT_ROUTER,
+            "table.exclude.list": "shop.audit_outbox",
+            "schema.include.list": "shop, billing",
+            "schema.blacklist": "archive",
+        }))
+        .unwrap();
+        assert_eq!(
+            (derived.excluded_tables, derived.schemas, derived.excluded_schemas),
+            (
+                vec!["shop.audit_outbox".to_owned()],
+                vec!["shop".to_owned(), "billing".to_owned()],
+                vec!["archive".to_owned()]
+            )
+        );
 
         // A fixed topic.
         assert_eq!(

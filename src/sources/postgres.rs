@@ -96,14 +96,19 @@ pub fn plan(server: Server) -> Result<QueryPlan, String> {
     })
 }
 
-/// The leading column of each full, valid btree index of table `$1` (quoted SQL name), the
+/// The leading column of a full, valid btree index of table `$1` (quoted SQL name), the
 /// timestamp column `$2` first, then the primary key's: what the capped count can walk in order.
-/// Expression and partial indexes are left out: ordering by them would sort the whole table.
+/// Left out, since `ORDER BY column` would sort the whole table instead of walking them:
+/// expression and partial indexes, and indexes not in the column's plain ascending order
+/// (another operator class such as `text_pattern_ops`, another collation, `DESC NULLS LAST`,
+/// `NULLS FIRST`; indoption 3, `DESC` with its default `NULLS FIRST`, is walked backwards).
 pub const INDEXED_COLUMN: &str = "SELECT a.attname::text FROM pg_index i \
      JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam \
+     JOIN pg_opclass opclass ON opclass.oid = i.indclass[0] \
      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
      WHERE i.indrelid = ($1::text)::regclass AND i.indisvalid AND i.indisready AND i.indpred IS NULL \
-     AND am.amname = 'btree' \
+     AND am.amname = 'btree' AND opclass.opcdefault AND i.indcollation[0] = a.attcollation \
+     AND i.indoption[0] IN (0, 3) \
      ORDER BY a.attname::text = $2::text DESC, i.indisprimary DESC, c.relname LIMIT 1";
 
 /// The bounded queries for one outbox table, names quoted.
@@ -440,8 +445,8 @@ impl Backoff {
     }
 }
 
-/// One session and its prepared statements: each is parsed and planned once per connection
-/// instead of on every poll.
+/// One session and its prepared statements: each is parsed once per connection instead of on
+/// every poll (the server's plan cache decides when to plan it again).
 struct Connection {
     client: Client,
     version_num: i32,
@@ -634,9 +639,8 @@ impl PostgresSource {
             outbox,
         })
     }
-}
 
-impl PostgresSource {
+    /// One outbox table's figures, its statements prepared on first use.
     async fn observe_outbox(
         &self,
         client: &Client,

@@ -5,8 +5,9 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod alerting;
+pub mod local_postgres;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -274,4 +275,19 @@ impl Exposition {
             })
             .collect()
     }
+}
+
+/// What `promtool check metrics` says of an exposition; `None` when it is clean.
+pub fn promtool_complaints(exposition: &str) -> Option<String> {
+    let mut promtool = Command::new(env_or("PROMTOOL", "promtool"))
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool is installed (scripts/stack-install)");
+    promtool.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
+    let output = promtool.wait_with_output().unwrap();
+    let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (!output.status.success() || !complaints.trim().is_empty()).then_some(complaints)
 }
