@@ -14,13 +14,10 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
+use common::kafka::bootstrap;
 use common::{Connect, Exporter, Exposition, env_or, free_port, outbox_connector, psql_admin};
 
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn bootstrap() -> String {
-    format!("127.0.0.1:{}", env_or("KAFKA_PORT", "9092"))
-}
 
 /// A name no other test run uses: `kafka-it-<what>-<pid>-<millis>`.
 fn unique(what: &str) -> String {

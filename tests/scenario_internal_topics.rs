@@ -24,6 +24,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -36,11 +37,10 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaResult;
-use rdkafka::message::Message;
-use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
 
 use common::alerting::{Alert, Alerting};
+use common::kafka::{bootstrap, read_keys};
 use common::{Connect, Exporter, env_or, free_port, outbox_connector, psql_admin, try_psql_admin};
 
 /// The `cluster` label of both the Connect and the Kafka source.
@@ -56,10 +56,6 @@ const STEP_3B: &str = "s1-step-3b-internal-topics";
 const AGGREGATE: &str = "order";
 const PRESENT: &str = "kafka_connect_internal_topic_present";
 const COMPACTED: &str = "kafka_connect_internal_topic_compacted";
-
-fn bootstrap() -> String {
-    format!("127.0.0.1:{}", env_or("KAFKA_PORT", "9092"))
-}
 
 /// Every name this test creates, unique to this run.
 struct Names {
@@ -278,41 +274,9 @@ fn confirmed_reached(slot: &str, lsn: &str) -> (String, bool) {
     (confirmed.to_owned(), reached == "t")
 }
 
-/// Reads `topic` from the start (assigned, no group join: joins take ≈ 23 s on Tansu) until a
-/// record keyed `key` arrives; panics after `PATIENCE`.
+/// Waits until a record keyed `key` is on `topic`; panics after `PATIENCE`.
 fn wait_for_record(topic: &str, key: &str) {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        // librdkafka wants a group even for assign(); it is never joined nor committed to.
-        .set("group.id", format!("{topic}-reader"))
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
-    let deadline = Instant::now() + PATIENCE;
-    let partitions = loop {
-        let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).unwrap();
-        let found = metadata.topics().first().filter(|found| found.error().is_none());
-        if let Some(found) = found.filter(|found| !found.partitions().is_empty()) {
-            break found.partitions().iter().map(|partition| partition.id()).collect::<Vec<_>>();
-        }
-        assert!(Instant::now() < deadline, "topic {topic} did not appear within {PATIENCE:?}");
-        std::thread::sleep(Duration::from_millis(500));
-    };
-    let mut assignment = TopicPartitionList::new();
-    for partition in partitions {
-        assignment.add_partition_offset(topic, partition, Offset::Beginning).unwrap();
-    }
-    consumer.assign(&assignment).unwrap();
-    // Connect's JsonConverter writes the string key as a JSON string.
-    let wanted = format!("\"{key}\"");
-    loop {
-        assert!(Instant::now() < deadline, "no record keyed {key} on {topic} within {PATIENCE:?}");
-        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
-            if message.unwrap().key() == Some(wanted.as_bytes()) {
-                return;
-            }
-        }
-    }
+    read_keys(topic, &BTreeSet::from([key.to_owned()]), PATIENCE);
 }
 
 /// Runs `debezium-exporter check` once; returns its exit code and standard output.

@@ -23,16 +23,15 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use rdkafka::Offset;
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::message::Message;
-use rdkafka::topic_partition_list::TopicPartitionList;
 use reqwest::Method;
 
 use common::alerting::{Alert, Alerting};
+use common::kafka::{bootstrap, read_keys};
 use common::{Connect, Exporter, env_or, outbox_connector, psql_admin};
 use debezium_exporter::catalog::Metric;
 use debezium_exporter::generate::recording;
@@ -187,10 +186,6 @@ impl Stack {
         );
         self.alerting.wait_for_query(&expr, PATIENCE, |result| result.len() == 1).await;
     }
-}
-
-fn bootstrap() -> String {
-    format!("127.0.0.1:{}", env_or("KAFKA_PORT", "9092"))
 }
 
 /// The exporter's PostgreSQL source, with the stack's outbox table (the DSN and its password
@@ -581,53 +576,11 @@ async fn stopped_with_backlog(stack: &Stack) {
     stack.wait_running(pipeline).await;
     alerting.wait_for_query(&streaming_now, PATIENCE, |result| result.len() == 1).await;
     let topic = pipeline.own_topic(&aggregate);
-    let received = tokio::task::spawn_blocking(move || read_keys(&topic, &inserted)).await.unwrap();
+    let received = tokio::task::spawn_blocking(move || read_keys(&topic, &inserted, PATIENCE)).await.unwrap();
     eprintln!("after the resume: {} records of {name} on its topic, every inserted event among them", received);
     alerting
         .wait_for_prometheus("ReplicationSlotInactive cleared", PATIENCE, |alerts| !alerts.iter().any(slot_alert))
         .await;
-}
-
-/// Reads `topic` from the beginning of every partition (assigned, no consumer group: group
-/// joins take ≈ 23 s on the test broker) until every key of `expected` was seen; returns how
-/// many records were read. Panics naming the missing keys after `PATIENCE`.
-fn read_keys(topic: &str, expected: &BTreeSet<String>) -> usize {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
-        // librdkafka wants a group even for assign(); it is never joined nor committed to.
-        .set("group.id", format!("{topic}-reader"))
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        .create()
-        .unwrap();
-    let deadline = Instant::now() + PATIENCE;
-    let partitions = loop {
-        let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).unwrap();
-        let found = metadata.topics().first().filter(|found| found.error().is_none());
-        if let Some(found) = found.filter(|found| !found.partitions().is_empty()) {
-            break found.partitions().iter().map(|partition| partition.id()).collect::<Vec<_>>();
-        }
-        assert!(Instant::now() < deadline, "topic {topic} did not appear within {PATIENCE:?}");
-        std::thread::sleep(Duration::from_millis(500));
-    };
-    let mut assignment = TopicPartitionList::new();
-    for partition in partitions {
-        assignment.add_partition_offset(topic, partition, Offset::Beginning).unwrap();
-    }
-    consumer.assign(&assignment).unwrap();
-    let (mut seen, mut read) = (BTreeSet::new(), 0);
-    while !expected.is_subset(&seen) {
-        let missing: Vec<_> = expected.difference(&seen).collect();
-        assert!(Instant::now() < deadline, "{topic}: after {read} records, never received {missing:?}");
-        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
-            let message = message.unwrap();
-            read += 1;
-            // Connect's JsonConverter writes the string key as a JSON string.
-            let key = message.key().unwrap_or_default();
-            seen.insert(serde_json::from_slice(key).unwrap_or_else(|_| String::from_utf8_lossy(key).into_owned()));
-        }
-    }
-    read
 }
 
 async fn delete_topics(names: &[&str]) {
