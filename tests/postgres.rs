@@ -736,6 +736,16 @@ async fn tls_required_from_a_server_without_it_is_up_0() {
     config.sslmode = Some(debezium_exporter::config::SslMode::Prefer);
     let (up, error, _) = poll_up(PostgresSource::new(&config, Duration::from_secs(5), unshared())).await;
     assert!(up, "{error}");
+
+    // Over the server's Unix socket, require is ignored as libpq ignores it: no TLS there.
+    let yaml = format!(
+        "sources:\n  postgres:\n    - name: pg-socket\n      dsn: \"host={} port={} user=postgres dbname=postgres sslmode=require\"\n",
+        cluster.dir.path().display(),
+        cluster.port
+    );
+    let config = Config::from_yaml(&yaml).unwrap().sources.postgres.remove(0);
+    let (up, error, _) = poll_up(PostgresSource::new(&config, Duration::from_secs(5), unshared())).await;
+    assert!(up, "{error}");
 }
 
 fn lsn_value(samples: &Samples, db: &str) -> f64 {

@@ -528,7 +528,8 @@ impl PostgresSource {
             })?;
             config.password(password.trim_end_matches(['\r', '\n']));
         }
-        config.application_name(APPLICATION_NAME).connect_timeout(self.timeout).ssl_mode(tls::wire_mode(self.sslmode));
+        let wire_mode = tls::wire_mode(self.sslmode, config.get_hosts());
+        config.application_name(APPLICATION_NAME).connect_timeout(self.timeout).ssl_mode(wire_mode);
         let tls = tls::connector(self.sslmode, self.ca_file.as_deref())
             .map_err(|message| PollError::new(ErrorReason::Connect, message))?;
         let (client, connection) = config.connect(tls).await.map_err(|error| {

@@ -14,12 +14,18 @@ use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use tokio_postgres::config::Host;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::config::SslMode;
 
 /// The tokio-postgres mode that makes the handshake happen; verification is rustls's part.
-pub fn wire_mode(mode: SslMode) -> tokio_postgres::config::SslMode {
+/// Over Unix sockets only, it is `disable` whatever `sslmode` says: the server never speaks
+/// TLS there, and libpq ignores `sslmode` for them too.
+pub fn wire_mode(mode: SslMode, hosts: &[Host]) -> tokio_postgres::config::SslMode {
+    if !hosts.is_empty() && hosts.iter().all(|host| matches!(host, Host::Unix(_))) {
+        return tokio_postgres::config::SslMode::Disable;
+    }
     match mode {
         SslMode::Disable => tokio_postgres::config::SslMode::Disable,
         SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
@@ -164,10 +170,14 @@ mod tests {
 
     #[test]
     fn modes_map_to_the_handshake_and_verification_needs_a_ca() {
-        assert_eq!(wire_mode(SslMode::Disable), tokio_postgres::config::SslMode::Disable);
-        assert_eq!(wire_mode(SslMode::Prefer), tokio_postgres::config::SslMode::Prefer);
+        let tcp = [Host::Tcp("db.example".to_owned())];
+        assert_eq!(wire_mode(SslMode::Disable, &tcp), tokio_postgres::config::SslMode::Disable);
+        assert_eq!(wire_mode(SslMode::Prefer, &tcp), tokio_postgres::config::SslMode::Prefer);
         for mode in [SslMode::Require, SslMode::VerifyCa, SslMode::VerifyFull] {
-            assert_eq!(wire_mode(mode), tokio_postgres::config::SslMode::Require);
+            assert_eq!(wire_mode(mode, &tcp), tokio_postgres::config::SslMode::Require);
+            let socket = [Host::Unix("/run/postgresql".into())];
+            assert_eq!(wire_mode(mode, &socket), tokio_postgres::config::SslMode::Disable);
+            assert_eq!(wire_mode(mode, &[socket[0].clone(), tcp[0].clone()]), tokio_postgres::config::SslMode::Require);
         }
         for mode in [SslMode::Disable, SslMode::Prefer, SslMode::Require] {
             assert!(connector(mode, None).is_ok());
