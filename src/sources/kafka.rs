@@ -267,6 +267,8 @@ impl ConsumerContext for Context {}
 struct Clients {
     /// The `cluster` label, for log lines.
     cluster: String,
+    /// Whether the last DescribeConfigs failed: its warning is logged once, not every poll.
+    describe_configs_failing: bool,
     consumer: BaseConsumer<Context>,
     admin: AdminClient<Context>,
     last_error: Arc<Mutex<Option<String>>>,
@@ -344,6 +346,7 @@ impl KafkaSource {
             }),
             clients: Arc::new(Mutex::new(Clients {
                 cluster: config.cluster(),
+                describe_configs_failing: false,
                 consumer,
                 admin,
                 last_error,
@@ -505,7 +508,7 @@ impl Clients {
 
     /// Presence from metadata; `cleanup.policy` from one DescribeConfigs for the present ones.
     fn internal_topics(
-        &self,
+        &mut self,
         names: &[String],
         topics: &BTreeMap<String, Vec<i32>>,
         deadline: Instant,
@@ -517,11 +520,20 @@ impl Clients {
             let options = AdminOptions::new().request_timeout(Some(remaining(deadline, "describe configs")?));
             // Presence is what matters most (runbook step 3b): a broker that cannot describe
             // configs leaves `compacted` unknown rather than failing the whole poll.
-            let results = futures::executor::block_on(self.admin.describe_configs(&resources, &options))
-                .unwrap_or_else(|error| {
-                    tracing::warn!(cluster = %self.cluster, "describe configs failed, compaction unknown: {error}");
+            let results = match futures::executor::block_on(self.admin.describe_configs(&resources, &options)) {
+                Ok(results) => {
+                    if std::mem::take(&mut self.describe_configs_failing) {
+                        tracing::info!(cluster = %self.cluster, "describe configs answers again");
+                    }
+                    results
+                }
+                Err(error) => {
+                    if !std::mem::replace(&mut self.describe_configs_failing, true) {
+                        tracing::warn!(cluster = %self.cluster, "describe configs failed, compaction unknown: {error}");
+                    }
                     Vec::new()
-                });
+                }
+            };
             for (name, result) in present.iter().zip(results) {
                 match result {
                     Ok(resource) => {

@@ -54,6 +54,8 @@ pub fn read_ca_file(path: &Path) -> Result<RootCertStore, String> {
 /// picked up. Under `disable` tokio-postgres never calls it.
 pub fn connector(mode: SslMode, ca_file: Option<&Path>) -> Result<MakeRustlsConnect, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // Under `disable` the CA is never used: a CA file gone missing must not stop the session.
+    let ca_file = ca_file.filter(|_| !matches!(mode, SslMode::Disable));
     let roots = ca_file.map(read_ca_file).transpose()?.map(Arc::new);
     let chain_verifier = |roots: Arc<RootCertStore>| {
         WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
@@ -182,6 +184,8 @@ mod tests {
         for mode in [SslMode::Disable, SslMode::Prefer, SslMode::Require] {
             assert!(connector(mode, None).is_ok());
         }
+        assert!(connector(SslMode::Disable, Some(Path::new("/nonexistent/ca.pem"))).is_ok());
+        assert!(connector(SslMode::Require, Some(Path::new("/nonexistent/ca.pem"))).is_err());
         let error = connector(SslMode::VerifyCa, None).err().unwrap();
         assert!(error.contains("sslmode verify-ca needs a CA file"), "{error}");
     }
