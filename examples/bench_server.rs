@@ -53,6 +53,7 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
                     slot: format!("dbz_orders_{n:04}"),
                     topic_prefix: format!("orders{n:04}"),
                     plugin: "pgoutput".to_owned(),
+                    snapshot_mode: None,
                     outbox: None,
                 }),
                 name,

@@ -135,6 +135,7 @@ mod tests {
                 slot: format!("{name}_slot"),
                 topic_prefix: name.to_owned(),
                 plugin: "pgoutput".to_owned(),
+                snapshot_mode: None,
                 outbox: None,
             }),
         }

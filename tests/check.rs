@@ -79,6 +79,55 @@ async fn check_names_a_failed_task_and_an_abandoned_slot() {
     psql_admin(&format!("DROP PUBLICATION {publication}; SELECT pg_drop_replication_slot('{abandoned}')"));
 }
 
+/// `snapshot.mode=initial_only`, which the runbook's scenario 2, step 4 offers as a way to
+/// stream, snapshots and then stops streaming while Connect says RUNNING: `check` names the
+/// setting and step 4 rather than sending the reader to the logs.
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn check_names_a_connector_that_only_snapshots() {
+    let (name, slot, table) = ("it-check-snapshot-only", "it_check_snapshot_only", "it_check_snapshot_only");
+    let connect = Connect::new();
+    connect.remove(name, slot).await;
+    psql_admin(&format!(
+        "DROP TABLE IF EXISTS public.{table}; CREATE TABLE public.{table} (id int PRIMARY KEY); \
+         INSERT INTO public.{table} SELECT generate_series(1, 10); GRANT SELECT ON public.{table} TO debezium; \
+         DROP PUBLICATION IF EXISTS {table}; CREATE PUBLICATION {table} FOR TABLE public.{table}"
+    ));
+    let mut config = outbox_connector(name, slot, table);
+    let settings = config["config"].as_object_mut().unwrap();
+    settings.retain(|key, _| !key.starts_with("transforms"));
+    settings.insert("table.include.list".into(), format!("public.{table}").into());
+    settings.insert("snapshot.mode".into(), "initial_only".into());
+    connect.create(&config).await;
+
+    let jolokia = format!("worker=http://127.0.0.1:{}/jolokia", common::env_or("JOLOKIA_PORT", "8778"));
+    let args = ["--connect.url", &format!("stack={}", connect.url), "--jolokia.url", &jolokia];
+    let subject = format!("connect stack / connector {name}");
+    let only_snapshots = |report: &serde_json::Value| {
+        finding(report, &subject).is_some_and(|found| found["problem"].as_str().unwrap().contains("initial_only"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let (code, report) = loop {
+        let (code, report) = check(&args);
+        if only_snapshots(&report) {
+            break (code, report);
+        }
+        assert!(Instant::now() < deadline, "no snapshot-only finding for {name}: {report:#}");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    assert_eq!(code, 1);
+    let found = finding(&report, &subject).unwrap();
+    assert_eq!(found["runbook"], "s2-step-4-streaming");
+    assert!(found["actions"].to_string().contains(&format!("/connectors/{name}/config")), "{found:#}");
+
+    connect.remove(name, slot).await;
+    psql_admin(&format!("DROP PUBLICATION {table}; DROP TABLE public.{table}"));
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        rdkafka::ClientConfig::new().set("bootstrap.servers", common::kafka::bootstrap()).create().unwrap();
+    let topic = format!("{name}.public.{table}");
+    let _ = admin.delete_topics(&[topic.as_str()], &rdkafka::admin::AdminOptions::new()).await;
+}
+
 #[test]
 fn check_without_sources_is_a_usage_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_debezium-exporter")).arg("check").output().unwrap();

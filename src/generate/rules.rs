@@ -345,7 +345,7 @@ fn connect(settings: &Settings) -> Vec<Alert> {
                 "Debezium 장애는 보통 이렇게 나타납니다: 커넥터는 RUNNING인데 태스크가 FAILED입니다. 태스크의 trace(`GET /connectors/<이름>/status`)에서 원인을 찾은 뒤 `POST /connectors/<이름>/restart?includeTasks=true&onlyFailed=true`로 실패한 태스크만 재시작하세요. 이 알림이 울리는 동안 같은 커넥터의 증상 알림(스트리밍 멈춤, 지연, 슬롯 알림)은 Alertmanager에서 억제됩니다.",
                 "This is how a Debezium failure usually shows: the connector is RUNNING but its task is FAILED. Find the cause in the task's trace (`GET /connectors/<name>/status`), then restart only the failed tasks with `POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true`. While this alert fires, Alertmanager mutes the symptoms of the same connector (not streaming, lag, slot alerts).",
             ),
-            steps: &[Anchor::S1Logs, Anchor::S1Restart],
+            steps: &[Anchor::S1Logs, Anchor::S1Restart, Anchor::S2Streaming],
             panel: PanelId::TASK_STATES,
             muted_by_failed_connector: true,
             example: Example {
@@ -572,10 +572,10 @@ fn debezium(settings: &Settings) -> Vec<Alert> {
             ),
             runbook: Text::new(
                 format!(
-                    "Connect의 상태만 보면 정상처럼 보이는 장애입니다. PostgreSQL이 멈추면 태스크는 RUNNING인 채 10초마다 재시도하고, 발행(publication)을 지웠다 다시 만들면 디코딩 오류를 끝없이 반복합니다. 커넥터 로그(1단계)에서 무엇을 재시도하는지 찾아 해결한 뒤 재시작하세요(2단계). 스냅샷이 도는 동안에는 스트리밍 전이므로 알리지 않습니다. 모든 JMX 브리지(Jolokia, jmx_exporter)가 응답할 때만 판단하므로, 브리지가 응답하지 않으면 DebeziumExporterSourceDown을 보세요. {muted_ko}"
+                    "Connect의 상태만 보면 정상처럼 보이는 장애입니다. PostgreSQL이 멈추면 태스크는 RUNNING인 채 10초마다 재시도하고, 발행(publication)을 지웠다 다시 만들면 디코딩 오류를 끝없이 반복합니다. `snapshot.mode=initial_only`인 커넥터는 스냅샷 뒤 일부러 스트리밍하지 않습니다(시나리오 2, 4단계). 커넥터 로그(1단계)에서 무엇을 재시도하는지 찾아 해결한 뒤 재시작하세요(2단계). 스냅샷이 도는 동안에는 스트리밍 전이므로 알리지 않습니다. 모든 JMX 브리지(Jolokia, jmx_exporter)가 응답할 때만 판단하므로, 브리지가 응답하지 않으면 DebeziumExporterSourceDown을 보세요. {muted_ko}"
                 ),
                 format!(
-                    "A failure that Connect's state alone hides. When PostgreSQL is down the task stays RUNNING and retries every 10 s; after a publication is dropped and re-created it loops on decode errors forever. Find what it retries in the connector's log (step 1), fix that and restart it (step 2). It stays quiet while a snapshot runs (streaming starts after it). It is only judged while every JMX bridge (Jolokia, jmx_exporter) answers; if one does not, see DebeziumExporterSourceDown. {muted_en}"
+                    "A failure that Connect's state alone hides. When PostgreSQL is down the task stays RUNNING and retries every 10 s; after a publication is dropped and re-created it loops on decode errors forever. A connector with `snapshot.mode=initial_only` does not stream after its snapshot, by design (scenario 2, step 4). Find what it retries in the connector's log (step 1), fix that and restart it (step 2). It stays quiet while a snapshot runs (streaming starts after it). It is only judged while every JMX bridge (Jolokia, jmx_exporter) answers; if one does not, see DebeziumExporterSourceDown. {muted_en}"
                 ),
             ),
             steps: &[Anchor::S1Logs, Anchor::S1Restart],

@@ -23,12 +23,14 @@ pub enum Anchor {
     S2Register,
     /// Scenario 2's check that the new module has consumed everything.
     S2Verify,
+    /// Scenario 2's switch to streaming, where `initial_only` stops a connector after its snapshot.
+    S2Streaming,
     /// The runbook's monitoring section: the streaming lag and failed records to watch.
     Monitoring,
 }
 
 impl Anchor {
-    pub const ALL: [Anchor; 10] = [
+    pub const ALL: [Anchor; 11] = [
         Anchor::S1Symptoms,
         Anchor::S1Logs,
         Anchor::S1Restart,
@@ -38,6 +40,7 @@ impl Anchor {
         Anchor::S1Recreate,
         Anchor::S2Register,
         Anchor::S2Verify,
+        Anchor::S2Streaming,
         Anchor::Monitoring,
     ];
 
@@ -52,6 +55,7 @@ impl Anchor {
             Anchor::S1Recreate => "s1-step-3d-recreate",
             Anchor::S2Register => "s2-step-2-register",
             Anchor::S2Verify => "s2-step-3-verify",
+            Anchor::S2Streaming => "s2-step-4-streaming",
             Anchor::Monitoring => "monitoring",
         }
     }
@@ -79,6 +83,9 @@ impl Anchor {
                 "시나리오 2, 2단계: 스냅샷 커넥터 등록 / Scenario 2, step 2: register the snapshot connector"
             }
             Anchor::S2Verify => "시나리오 2, 3단계: 데이터 동기화 확인 / Scenario 2, step 3: check the synchronization",
+            Anchor::S2Streaming => {
+                "시나리오 2, 4단계: 실시간 CDC 모드로 전환 / Scenario 2, step 4: switch to streaming CDC"
+            }
             Anchor::Monitoring => "모니터링 및 알림 설정 / Monitoring and alerting",
         }
     }

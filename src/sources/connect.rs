@@ -117,9 +117,14 @@ pub struct DebeziumConfig {
     pub slot: String,
     pub topic_prefix: String,
     pub plugin: String,
+    /// `snapshot.mode` as configured (`None`: Debezium's default, `initial`).
+    pub snapshot_mode: Option<String>,
     /// Where the outbox EventRouter sends the captured tables' events; `None` without one.
     pub outbox: Option<OutboxRouting>,
 }
+
+/// The `snapshot.mode` that snapshots and then stops: such a connector never streams, by design.
+const SNAPSHOT_ONLY: &str = "initial_only";
 
 /// The Debezium outbox transform.
 pub const EVENT_ROUTER: &str = "io.debezium.transforms.outbox.EventRouter";
@@ -240,6 +245,8 @@ struct ConnectorConfig {
     server_name: Option<String>,
     /// `plugin.name`
     plugin: Option<String>,
+    /// `snapshot.mode`
+    snapshot_mode: Option<String>,
     /// `table.include.list`
     table_include_list: Option<String>,
     /// `table.whitelist`: Debezium 1.x's name for `table.include.list`.
@@ -288,6 +295,7 @@ impl<'de> Deserialize<'de> for ConnectorConfig {
                         "topic.prefix" => &mut config.topic_prefix,
                         "database.server.name" => &mut config.server_name,
                         "plugin.name" => &mut config.plugin,
+                        "snapshot.mode" => &mut config.snapshot_mode,
                         "table.include.list" => &mut config.table_include_list,
                         "table.whitelist" => &mut config.table_whitelist,
                         "table.exclude.list" => &mut config.table_exclude_list,
@@ -416,6 +424,7 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
         slot: default(&config.slot, "debezium"),
         topic_prefix: config.topic_prefix.clone().or_else(|| config.server_name.clone()).unwrap_or_default(),
         plugin: default(&config.plugin, "decoderbufs"),
+        snapshot_mode: config.snapshot_mode.clone(),
         outbox: outbox_routing(config),
     })
 }
@@ -562,7 +571,27 @@ impl Observation for ClusterState {
                         facts.jmx.complete() && !facts.jmx.streaming(cluster, &debezium.topic_prefix)
                     });
                     let task_failed = connector.tasks.iter().any(|task| task.state == Some(State::Failed));
-                    if stuck && !task_failed {
+                    let snapshot_only = connector
+                        .debezium
+                        .as_ref()
+                        .is_some_and(|debezium| debezium.snapshot_mode.as_deref() == Some(SNAPSHOT_ONLY));
+                    if stuck && !task_failed && snapshot_only {
+                        findings.push(Finding {
+                            severity: Urgency::Critical,
+                            subject: subject.clone(),
+                            problem: format!(
+                                "Connect reports RUNNING but Debezium is not streaming: snapshot.mode is \
+                                 {SNAPSHOT_ONLY}, which stops after the snapshot by design"
+                            ),
+                            runbook: Anchor::S2Streaming.id(),
+                            actions: vec![format!(
+                                "To capture changes, set snapshot.mode to no_data (formerly never) and update the \
+                                 connector: curl -X PUT -H 'Content-Type: application/json' \
+                                 '{}/connectors/{name}/config' -d @<its config>",
+                                self.rest_url
+                            )],
+                        });
+                    } else if stuck && !task_failed {
                         findings.push(Finding {
                             severity: Urgency::Critical,
                             subject: subject.clone(),
@@ -759,6 +788,7 @@ mod tests {
                 slot: "dbz_inventory".into(),
                 topic_prefix: "inventory".into(),
                 plugin: "pgoutput".into(),
+                snapshot_mode: None,
                 outbox: Some(OutboxRouting {
                     tables: vec!["public.outbox".into()],
                     topic_regex: r"outbox\.event\..*".into(),
@@ -966,6 +996,27 @@ mod tests {
         assert!(findings[0].problem.contains("not streaming"));
         facts.jmx.bridges_up = 0;
         assert!(state.findings("dc1", &facts).is_empty(), "a bridge that is down proves nothing");
+    }
+
+    #[test]
+    fn a_snapshot_only_connector_is_stuck_by_its_own_setting() {
+        let mut state = cluster("expand-running.json");
+        state.rest_url = "http://connect:8083".into();
+        let billing = state.connectors.iter_mut().find(|connector| connector.name == "billing").unwrap();
+        billing.debezium.as_mut().unwrap().snapshot_mode = Some("initial_only".into());
+        let mut facts = Facts::default();
+        facts.jmx.bridges_configured = 1;
+        facts.jmx.bridges_up = 1;
+        facts.jmx.streaming.push(crate::snapshot::StreamingBean {
+            cluster: None,
+            server: "inventory".into(),
+            connected: true,
+        });
+        let findings = state.findings("dc1", &facts);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].problem.contains("snapshot.mode is initial_only"), "{}", findings[0].problem);
+        assert_eq!(findings[0].runbook, Anchor::S2Streaming.id());
+        assert!(findings[0].actions[0].contains("'http://connect:8083/connectors/billing/config'"));
     }
 
     #[test]
