@@ -345,7 +345,7 @@ fn connect(settings: &Settings) -> Vec<Alert> {
                 "Debezium 장애는 보통 이렇게 나타납니다: 커넥터는 RUNNING인데 태스크가 FAILED입니다. 태스크의 trace(`GET /connectors/<이름>/status`)에서 원인을 찾은 뒤 `POST /connectors/<이름>/restart?includeTasks=true&onlyFailed=true`로 실패한 태스크만 재시작하세요. 이 알림이 울리는 동안 같은 커넥터의 증상 알림(스트리밍 멈춤, 지연, 슬롯 알림)은 Alertmanager에서 억제됩니다.",
                 "This is how a Debezium failure usually shows: the connector is RUNNING but its task is FAILED. Find the cause in the task's trace (`GET /connectors/<name>/status`), then restart only the failed tasks with `POST /connectors/<name>/restart?includeTasks=true&onlyFailed=true`. While this alert fires, Alertmanager mutes the symptoms of the same connector (not streaming, lag, slot alerts).",
             ),
-            steps: &[Anchor::S1Logs, Anchor::S1Restart, Anchor::S2Streaming],
+            steps: &[Anchor::S1Logs, Anchor::S1Restart],
             panel: PanelId::TASK_STATES,
             muted_by_failed_connector: true,
             example: Example {
@@ -578,7 +578,7 @@ fn debezium(settings: &Settings) -> Vec<Alert> {
                     "A failure that Connect's state alone hides. When PostgreSQL is down the task stays RUNNING and retries every 10 s; after a publication is dropped and re-created it loops on decode errors forever. A connector with `snapshot.mode=initial_only` does not stream after its snapshot, by design (scenario 2, step 4). Find what it retries in the connector's log (step 1), fix that and restart it (step 2). It stays quiet while a snapshot runs (streaming starts after it). It is only judged while every JMX bridge (Jolokia, jmx_exporter) answers; if one does not, see DebeziumExporterSourceDown. {muted_en}"
                 ),
             ),
-            steps: &[Anchor::S1Logs, Anchor::S1Restart],
+            steps: &[Anchor::S1Logs, Anchor::S1Restart, Anchor::S2Streaming],
             panel: PanelId::STREAMING,
             muted_by_failed_connector: true,
             example: Example {
