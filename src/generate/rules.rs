@@ -572,10 +572,10 @@ fn debezium(settings: &Settings) -> Vec<Alert> {
             ),
             runbook: Text::new(
                 format!(
-                    "Connect의 상태만 보면 정상처럼 보이는 장애입니다. PostgreSQL이 멈추면 태스크는 RUNNING인 채 10초마다 재시도하고, 발행(publication)을 지웠다 다시 만들면 디코딩 오류를 끝없이 반복합니다. `snapshot.mode=initial_only`인 커넥터는 스냅샷 뒤 일부러 스트리밍하지 않습니다(시나리오 2, 4단계). 커넥터 로그(1단계)에서 무엇을 재시도하는지 찾아 해결한 뒤 재시작하세요(2단계). 스냅샷이 도는 동안에는 스트리밍 전이므로 알리지 않습니다. 모든 JMX 브리지(Jolokia, jmx_exporter)가 응답할 때만 판단하므로, 브리지가 응답하지 않으면 DebeziumExporterSourceDown을 보세요. {muted_ko}"
+                    "Connect의 상태만 보면 정상처럼 보이는 장애입니다. PostgreSQL이 멈추면 태스크는 RUNNING인 채 재시도를 기다리고(기본 10초, 재시도마저 접속하지 못하면 태스크가 FAILED가 되어 DebeziumTaskFailed가 이어받습니다), 발행(publication)을 지웠다 다시 만들면 디코딩 오류를 끝없이 반복합니다. `snapshot.mode=initial_only`인 커넥터는 스냅샷 뒤 일부러 스트리밍하지 않습니다(시나리오 2, 4단계). 커넥터 로그(1단계)에서 무엇을 재시도하는지 찾아 해결한 뒤 재시작하세요(2단계). 스냅샷이 도는 동안에는 스트리밍 전이므로 알리지 않습니다. 모든 JMX 브리지(Jolokia, jmx_exporter)가 응답할 때만 판단하므로, 브리지가 응답하지 않으면 DebeziumExporterSourceDown을 보세요. {muted_ko}"
                 ),
                 format!(
-                    "A failure that Connect's state alone hides. When PostgreSQL is down the task stays RUNNING and retries every 10 s; after a publication is dropped and re-created it loops on decode errors forever. A connector with `snapshot.mode=initial_only` does not stream after its snapshot, by design (scenario 2, step 4). Find what it retries in the connector's log (step 1), fix that and restart it (step 2). It stays quiet while a snapshot runs (streaming starts after it). It is only judged while every JMX bridge (Jolokia, jmx_exporter) answers; if one does not, see DebeziumExporterSourceDown. {muted_en}"
+                    "A failure that Connect's state alone hides. When PostgreSQL goes away the task stays RUNNING while it waits to retry (10 s by default; if the retry cannot connect either, the task turns FAILED and DebeziumTaskFailed takes over); after a publication is dropped and re-created it loops on decode errors forever. A connector with `snapshot.mode=initial_only` does not stream after its snapshot, by design (scenario 2, step 4). Find what it retries in the connector's log (step 1), fix that and restart it (step 2). It stays quiet while a snapshot runs (streaming starts after it). It is only judged while every JMX bridge (Jolokia, jmx_exporter) answers; if one does not, see DebeziumExporterSourceDown. {muted_en}"
                 ),
             ),
             steps: &[Anchor::S1Logs, Anchor::S1Restart, Anchor::S2Streaming],

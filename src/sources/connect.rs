@@ -565,8 +565,9 @@ impl Observation for ClusterState {
                     },
                 }),
                 Some(State::Running) => {
-                    // Connect says RUNNING, but Debezium is not streaming (e.g. PostgreSQL went
-                    // away: the task retries forever with its MBeans unregistered).
+                    // Connect says RUNNING, but Debezium is not streaming: PostgreSQL went away and
+                    // the task waits to retry with its MBeans unregistered, or it loops on decode
+                    // errors (tests/scenario_postgres_down.rs, tests/scenarios.rs).
                     let stuck = connector.debezium.as_ref().is_some_and(|debezium| {
                         facts.jmx.complete() && !facts.jmx.streaming(cluster, &debezium.topic_prefix)
                     });
