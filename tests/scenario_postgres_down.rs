@@ -7,7 +7,8 @@
 //!
 //! What this stack (Connect 3.9, Debezium 3.1.1) does next, asserted as seen: Debezium notices
 //! the stop ≈ 8 s later (when it next writes to the replication stream), logs "Retry 1 of
-//! unlimited retries" and restarts itself 10 s later (`retriable.restart.connector.wait.ms`);
+//! unlimited retries" and restarts itself `retriable.restart.connector.wait.ms` later (10 s by
+//! default; [`RETRY_WAIT`] here, so that `check` surely runs while the task is still RUNNING);
 //! that restart cannot connect either ("Couldn't obtain encoding for database"), which Debezium
 //! does not retry, so the task goes FAILED under a RUNNING connector (`DebeziumTaskFailed`
 //! pending, the stuck alert still pending beside it). It does not "retry forever". Once
@@ -47,6 +48,10 @@ use common::{Connect, Exporter, env_or, free_port, outbox_connector};
 const CLUSTER: &str = "e2e2b";
 /// A new connector runs ≈ 11 s after its POST on the test broker (two group rebalances).
 const PATIENCE: Duration = Duration::from_secs(90);
+/// How long Debezium waits before its retry (`retriable.restart.connector.wait.ms`, 10 s by
+/// default): the window in which the task is RUNNING but stuck and `check` must say step 1.
+/// Longer than the default so that a loaded machine cannot close it before `check` runs.
+const RETRY_WAIT: Duration = Duration::from_secs(30);
 /// The runbook steps `check` must name (docs/runbook.md anchors): read the logs while the
 /// task is RUNNING but stuck, restart it once it is FAILED.
 const STEP_1: &str = "s1-step-1-logs";
@@ -317,6 +322,7 @@ async fn stopped_postgres_leaves_the_connector_running_but_stuck_until_step_2() 
         ("database.dbname", DATABASE.to_owned()),
         ("table.include.list", TABLE.to_owned()),
         ("transforms.outbox.route.topic.replacement", format!("{}.outbox.event.${{routedByValue}}", names.connector)),
+        ("retriable.restart.connector.wait.ms", RETRY_WAIT.as_millis().to_string()),
     ];
     for (key, value) in settings {
         connector["config"][key] = value.into();
@@ -405,7 +411,7 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     eprintln!("Debezium noticed (debezium_connector_streaming 0) {:.1?} after the stop", noticed.0);
-    // Debezium retries after `retriable.restart.connector.wait.ms` (10 s): meanwhile Connect
+    // Debezium retries after `retriable.restart.connector.wait.ms` (RETRY_WAIT): meanwhile Connect
     // reports nothing wrong, and `check` names the connector with the runbook's step 1.
     assert_eq!(noticed.1, running(), "Connect's states when Debezium noticed");
     let (code, text) = check(config, &[]);
