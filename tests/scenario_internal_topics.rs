@@ -41,7 +41,9 @@ use serde_json::Value;
 
 use common::alerting::{Alert, Alerting};
 use common::kafka::{bootstrap, read_keys};
-use common::{Connect, Exporter, env_or, free_port, outbox_connector, psql_admin, try_psql_admin};
+use common::{
+    Connect, Exporter, connector_states, env_or, free_port, outbox_connector, psql_admin, run_check, try_psql_admin,
+};
 
 /// The `cluster` label of both the Connect and the Kafka source.
 const CLUSTER: &str = "e2e6";
@@ -279,16 +281,6 @@ fn wait_for_record(topic: &str, key: &str) {
     read_keys(topic, &BTreeSet::from([key.to_owned()]), PATIENCE);
 }
 
-/// Runs `debezium-exporter check` once; returns its exit code and standard output.
-fn check(config: &Path, extra: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_debezium-exporter"))
-        .args(["check", "--config.file", config.to_str().unwrap(), "--log.level", "error"])
-        .args(extra)
-        .output()
-        .expect("check runs");
-    (output.status.code().expect("check exits"), String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 /// Kafka and Connect sources on our worker and our internal topics, polled every second.
 fn exporter_config(names: &Names, worker: &Worker) -> String {
     format!(
@@ -299,14 +291,6 @@ fn exporter_config(names: &Names, worker: &Worker) -> String {
         bootstrap(),
         names.internal_topics.join(", ")
     )
-}
-
-/// The connector's and task 0's states as our worker's REST API reports them.
-async fn states(worker: &Worker, connector: &str) -> (String, String) {
-    let status: Value =
-        reqwest::get(format!("{}/connectors/{connector}/status", worker.url)).await.unwrap().json().await.unwrap();
-    let state = |value: &Value| value.as_str().unwrap_or("absent").to_owned();
-    (state(&status["connector"]["state"]), state(&status["tasks"][0]["state"]))
 }
 
 /// The whole incident on one worker, exporter, Prometheus and Alertmanager; the guard removes
@@ -387,7 +371,7 @@ async fn step_3b(names: &Names, worker: &Worker, exporter: &Exporter, alerting: 
     }
     let healthy_commit = published_a.elapsed();
     eprintln!("healthy: row a published, confirmed by the slot {healthy_commit:.1?} later");
-    let (code, text) = check(config, &[]);
+    let (code, text) = run_check(config, &[]);
     assert_eq!(code, 0, "check on a healthy pipeline:\n{text}");
     let alerts = alerting.prometheus_alerts().await;
     let early: Vec<&Alert> = alerts.iter().filter(|alert| ours(alert)).collect();
@@ -427,7 +411,7 @@ async fn step_3b(names: &Names, worker: &Worker, exporter: &Exporter, alerting: 
     eprintln!("topics deleted: metric 0 after {metric_after:.1?}, alert pending in Prometheus after {alert_after:.1?}");
 
     // `check`: exit 1, one finding per topic and nothing else, each pointing at step 3b.
-    let (code, text) = check(config, &[]);
+    let (code, text) = run_check(config, &[]);
     eprintln!("check after step 3b (exit {code}):\n{text}");
     assert_eq!(code, 1, "{text}");
     for topic in &internal {
@@ -435,7 +419,7 @@ async fn step_3b(names: &Names, worker: &Worker, exporter: &Exporter, alerting: 
     }
     assert_eq!(text.matches("runbook step 3b deletes these").count(), 3, "{text}");
     assert_eq!(text.matches(&format!("runbook: docs/runbook.md#{STEP_3B}\n")).count(), 3, "{text}");
-    let (code, json) = check(config, &["--output", "json"]);
+    let (code, json) = run_check(config, &["--output", "json"]);
     assert_eq!(code, 1, "{json}");
     let report: Value = serde_json::from_str(&json).unwrap();
     let findings = report["findings"].as_array().unwrap();
@@ -456,7 +440,7 @@ async fn step_3b(names: &Names, worker: &Worker, exporter: &Exporter, alerting: 
     // row a within the time printed above) the slot has still not confirmed row b.
     tokio::time::sleep(3 * OFFSET_FLUSH_INTERVAL).await;
     let (confirmed, reached_b) = confirmed_reached(&names.slot, &before_b);
-    let (connector_state, task_state) = states(worker, &names.connector).await;
+    let (connector_state, task_state) = connector_states(&worker.url, &names.connector).await;
     eprintln!(
         "{:.1?} after the deletion: connector {connector_state}, task {task_state}; row b published {:.1?} ago, \
          slot confirmed_flush_lsn {confirmed} (row b written after {before_b})",

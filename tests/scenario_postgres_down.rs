@@ -41,7 +41,7 @@ use serde_json::Value;
 use common::alerting::{Alert, Alerting};
 use common::kafka::{bootstrap, read_keys};
 use common::local_postgres::{as_postgres, give_to_postgres, run};
-use common::{Connect, Exporter, env_or, free_port, outbox_connector};
+use common::{Connect, Exporter, connector_states, env_or, free_port, outbox_connector, run_check};
 
 /// The `cluster` label of the Connect and Jolokia sources, and the `db` label of the private
 /// PostgreSQL.
@@ -251,16 +251,6 @@ fn exporter_config(connect_url: &str) -> String {
     )
 }
 
-/// Runs `debezium-exporter check` once; returns its exit code and standard output.
-fn check(config: &Path, extra: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_debezium-exporter"))
-        .args(["check", "--config.file", config.to_str().unwrap(), "--log.level", "error"])
-        .args(extra)
-        .output()
-        .expect("check runs");
-    (output.status.code().expect("check exits"), String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 /// The findings of `check --output json` whose subject names `connector`.
 fn findings_of(json: &str, connector: &str) -> Vec<Value> {
     let report: Value = serde_json::from_str(json).unwrap_or_else(|error| panic!("{error}: {json}"));
@@ -269,21 +259,13 @@ fn findings_of(json: &str, connector: &str) -> Vec<Value> {
     findings.filter(|finding| finding["subject"].as_str().is_some_and(|s| s.starts_with(&subject))).cloned().collect()
 }
 
-/// The connector's and task 0's states as Connect's REST API reports them.
-async fn states(connect_url: &str, connector: &str) -> (String, String) {
-    let status: Value =
-        reqwest::get(format!("{connect_url}/connectors/{connector}/status")).await.unwrap().json().await.unwrap();
-    let state = |value: &Value| value.as_str().unwrap_or("absent").to_owned();
-    (state(&status["connector"]["state"]), state(&status["tasks"][0]["state"]))
-}
-
 /// Every (connector, task) state pair Connect reported, with how often it was seen.
 #[derive(Default)]
 struct StatesSeen(BTreeMap<(String, String), usize>);
 
 impl StatesSeen {
     async fn sample(&mut self, connect_url: &str, connector: &str) -> (String, String) {
-        let pair = states(connect_url, connector).await;
+        let pair = connector_states(connect_url, connector).await;
         *self.0.entry(pair.clone()).or_default() += 1;
         pair
     }
@@ -393,7 +375,7 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
     assert_eq!(seen.sample(connect_url, connector).await, running());
     let early: Vec<Alert> = alerting.prometheus_alerts().await.into_iter().filter(|alert| ours(alert)).collect();
     assert!(early.is_empty(), "alerts while healthy: {early:#?}");
-    let (_, json) = check(config, &["--output", "json"]);
+    let (_, json) = run_check(config, &["--output", "json"]);
     assert_eq!(findings_of(&json, connector), Vec::<Value>::new(), "check while healthy: {json}");
     eprintln!("healthy {:.1?} after Prometheus started: streaming, row 'before' published", began.elapsed());
 
@@ -414,7 +396,7 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
     // Debezium retries after `retriable.restart.connector.wait.ms` (RETRY_WAIT): meanwhile Connect
     // reports nothing wrong, and `check` names the connector with the runbook's step 1.
     assert_eq!(noticed.1, running(), "Connect's states when Debezium noticed");
-    let (code, text) = check(config, &[]);
+    let (code, text) = run_check(config, &[]);
     let after_check = seen.sample(connect_url, connector).await;
     eprintln!("check while retrying, {:.1?} after the stop (exit {code}):\n{text}", stopped_at.elapsed());
     assert_eq!(after_check, running(), "Connect's states while Debezium retries (check ran meanwhile)");
@@ -472,7 +454,7 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
         |alert: &Alert| stuck(alert) || task_failed(alert) || disconnected(alert) || postgres_down(alert);
     let unexpected: Vec<&Alert> = alerts.iter().filter(|alert| ours(alert) && !expected_while_down(alert)).collect();
     assert!(unexpected.is_empty(), "alerts that should be quiet while PostgreSQL is down: {unexpected:#?}");
-    let (code, json) = check(config, &["--output", "json"]);
+    let (code, json) = run_check(config, &["--output", "json"]);
     assert_eq!(code, 1, "{json}");
     let findings = findings_of(&json, connector);
     let subjects: Vec<&str> = findings.iter().filter_map(|finding| finding["subject"].as_str()).collect();
@@ -547,7 +529,7 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
         .await;
     server.insert_row("after");
     tokio::task::block_in_place(|| read_keys(&topic, &BTreeSet::from(["after".to_owned()]), PATIENCE));
-    let (_, json) = check(config, &["--output", "json"]);
+    let (_, json) = run_check(config, &["--output", "json"]);
     assert_eq!(findings_of(&json, connector), Vec::<Value>::new(), "check after recovery: {json}");
     let unexpected: Vec<Alert> = alerting.prometheus_alerts().await.into_iter().filter(|alert| ours(alert)).collect();
     assert!(unexpected.is_empty(), "alerts after recovery: {unexpected:#?}");

@@ -292,3 +292,23 @@ pub fn promtool_complaints(exposition: &str) -> Option<String> {
     let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     (!output.status.success() || !complaints.trim().is_empty()).then_some(complaints)
 }
+
+/// Runs `debezium-exporter check --config.file CONFIG` once; returns its exit code and its
+/// standard output.
+pub fn run_check(config: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_debezium-exporter"))
+        .args(["check", "--config.file", config.to_str().unwrap(), "--log.level", "error"])
+        .args(extra)
+        .output()
+        .expect("check runs");
+    (output.status.code().expect("check exits"), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The connector's and task 0's states as the Connect REST API at `connect_url` reports them
+/// (`absent` for what it does not list).
+pub async fn connector_states(connect_url: &str, connector: &str) -> (String, String) {
+    let status: serde_json::Value =
+        reqwest::get(format!("{connect_url}/connectors/{connector}/status")).await.unwrap().json().await.unwrap();
+    let state = |value: &serde_json::Value| value.as_str().unwrap_or("absent").to_owned();
+    (state(&status["connector"]["state"]), state(&status["tasks"][0]["state"]))
+}
