@@ -980,9 +980,8 @@ mod tests {
         assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
     }
 
-    #[test]
-    fn running_but_not_streaming_is_reported_as_stuck() {
-        let state = cluster("expand-running.json");
+    /// One JMX bridge, answering, on which only the `inventory` connector streams.
+    fn one_bridge_streaming_inventory() -> Facts {
         let mut facts = Facts::default();
         facts.jmx.bridges_configured = 1;
         facts.jmx.bridges_up = 1;
@@ -991,6 +990,13 @@ mod tests {
             server: "inventory".into(),
             connected: true,
         });
+        facts
+    }
+
+    #[test]
+    fn running_but_not_streaming_is_reported_as_stuck() {
+        let state = cluster("expand-running.json");
+        let mut facts = one_bridge_streaming_inventory();
         let findings = state.findings("dc1", &facts);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].subject, "connect dc1 / connector billing");
@@ -1005,14 +1011,7 @@ mod tests {
         state.rest_url = "http://connect:8083".into();
         let billing = state.connectors.iter_mut().find(|connector| connector.name == "billing").unwrap();
         billing.debezium.as_mut().unwrap().snapshot_mode = Some("initial_only".into());
-        let mut facts = Facts::default();
-        facts.jmx.bridges_configured = 1;
-        facts.jmx.bridges_up = 1;
-        facts.jmx.streaming.push(crate::snapshot::StreamingBean {
-            cluster: None,
-            server: "inventory".into(),
-            connected: true,
-        });
+        let facts = one_bridge_streaming_inventory();
         let findings = state.findings("dc1", &facts);
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(findings[0].problem.contains("snapshot.mode is initial_only"), "{}", findings[0].problem);
