@@ -439,3 +439,85 @@ async fn outbox_unpublished_events_follow_a_stopped_and_resumed_connector() {
     psql_admin(&format!("DROP PUBLICATION IF EXISTS {publication}; DROP TABLE IF EXISTS {table}"));
     delete_topics(&[&topic]).await;
 }
+
+/// The topics the broker lists now, asked as a monitor must ask: a full listing from a consumer
+/// handle with auto-creation off, which names no topic and so can create none.
+fn listed_topics() -> std::collections::BTreeSet<String> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("allow.auto.create.topics", "false")
+        .create()
+        .unwrap();
+    let metadata = consumer.fetch_metadata(None, Duration::from_secs(10)).unwrap();
+    metadata.topics().iter().filter(|topic| topic.error().is_none()).map(|topic| topic.name().to_owned()).collect()
+}
+
+/// Runbook step 3b deletes Connect's internal topics; a monitor that makes the broker create
+/// them again (with the broker's defaults, not compacted) breaks Connect. Tansu, like Apache
+/// Kafka by default, creates a topic for any metadata request that names it and allows it.
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn deleted_topics_stay_deleted_while_watched() {
+    let (topic, internal, group) = (unique("gone"), unique("offsets"), unique("gone-group"));
+    create_topic(&topic, 2, &[]).await;
+    create_topic(&internal, 1, &[("cleanup.policy", "compact")]).await;
+    produce(&topic, 0, &[1_700_000_000_000, 1_700_000_001_000]);
+    produce(&topic, 1, &[1_700_000_002_000]);
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", &group)
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    consumer.subscribe(&[&topic]).unwrap();
+    consume_and_commit(&consumer, 3);
+    drop(consumer);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        &dir,
+        &format!(
+            "    - name: it\n      bootstrap: {}\n      internal_topics: ['{internal}']\n      topics: ['{topic}']\n      consumer_groups: ['{group}']\n",
+            bootstrap()
+        ),
+    );
+    let exporter = Exporter::start(&["--config.file", &config]);
+    let watermark = |e: &Exposition| {
+        e.value("kafka_topic_partition_high_watermark", &[("topic", &topic), ("partition", "0")])
+    };
+    let present = |e: &Exposition| e.value("kafka_connect_internal_topic_present", &[("topic", &internal)]);
+    let last_published = |e: &Exposition| e.value("outbox_last_published_timestamp_seconds", &[("topic", &topic)]);
+    // Every read the exporter makes has happened at least once: watermarks, the newest record
+    // (an assigned consumer), the group's offsets and the internal topic's configs.
+    exporter
+        .wait_for("the topics watched, their newest record read", PATIENCE, |e| {
+            watermark(e) == Some(2.0) && present(e) == Some(1.0) && last_published(e).is_some()
+        })
+        .await;
+
+    delete_topics(&[&topic, &internal]).await;
+    let seen = exporter
+        .wait_for("the deleted topics' series gone", PATIENCE, |e| {
+            watermark(e).is_none() && present(e) == Some(0.0) && last_published(e).is_none()
+        })
+        .await;
+    assert_eq!(kafka_up(&seen, "it"), Some(1.0), "a deleted topic is not a broken cluster");
+    let lags = seen.series("kafka_consumergroup_lag", &[("group", &group), ("topic", &topic)]);
+    assert!(lags.is_empty(), "no lag against a topic that is gone: {lags:?}");
+
+    // Polled once a second: ten successful polls and more, each of which could have re-created them.
+    let since = last_success(&seen);
+    exporter.wait_for("ten more polls", PATIENCE, |e| last_success(e) >= since + 10.0).await;
+    let listed = listed_topics();
+    assert!(!listed.contains(&topic), "the watched topic {topic} came back after deletion");
+    assert!(!listed.contains(&internal), "the internal topic {internal} came back after deletion");
+    delete_group(&group).await;
+}
+
+/// When the Kafka source last polled successfully, in seconds since the epoch.
+fn last_success(exposition: &Exposition) -> f64 {
+    exposition
+        .value("debezium_exporter_last_success_timestamp_seconds", &[("source", "kafka"), ("target", "it")])
+        .unwrap_or(0.0)
+}
