@@ -483,9 +483,8 @@ async fn deleted_topics_stay_deleted_while_watched() {
         ),
     );
     let exporter = Exporter::start(&["--config.file", &config]);
-    let watermark = |e: &Exposition| {
-        e.value("kafka_topic_partition_high_watermark", &[("topic", &topic), ("partition", "0")])
-    };
+    let watermark =
+        |e: &Exposition| e.value("kafka_topic_partition_high_watermark", &[("topic", &topic), ("partition", "0")]);
     let present = |e: &Exposition| e.value("kafka_connect_internal_topic_present", &[("topic", &internal)]);
     let last_published = |e: &Exposition| e.value("outbox_last_published_timestamp_seconds", &[("topic", &topic)]);
     // Every read the exporter makes has happened at least once: watermarks, the newest record
@@ -512,6 +511,27 @@ async fn deleted_topics_stay_deleted_while_watched() {
     let listed = listed_topics();
     assert!(!listed.contains(&topic), "the watched topic {topic} came back after deletion");
     assert!(!listed.contains(&internal), "the internal topic {internal} came back after deletion");
+
+    // The control: on this broker a metadata request that names a deleted topic re-creates it
+    // when it allows auto-creation, as librdkafka's producer-type handles (the admin client)
+    // do by default, and does not when it forbids it, as every handle of the exporter does.
+    let asks = |allow: &str| {
+        let client: rdkafka::producer::BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap())
+            .set("allow.auto.create.topics", allow)
+            .create()
+            .unwrap();
+        let _ = client.client().fetch_metadata(Some(&internal), Duration::from_secs(10));
+    };
+    asks("false");
+    assert!(!listed_topics().contains(&internal), "a request that forbids auto-creation created {internal}");
+    asks("true");
+    let deadline = Instant::now() + PATIENCE;
+    while !listed_topics().contains(&internal) {
+        assert!(Instant::now() < deadline, "the broker did not auto-create {internal}: this test proves nothing");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    delete_topics(&[&internal]).await;
     delete_group(&group).await;
 }
 

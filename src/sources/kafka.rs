@@ -3,8 +3,9 @@
 //! watched consumer groups are behind.
 //!
 //! Each cluster gets two librdkafka handles, created once and reused by every poll: a consumer
-//! (metadata, ListOffsets, group listing, committed offsets, reading the newest records) and an
-//! admin client (DescribeConfigs, which only the admin API has). librdkafka's calls block, so a
+//! (metadata, ListOffsets, group listing, committed offsets) and an admin client
+//! (DescribeConfigs, which only the admin API has). The newest records are read by a third
+//! handle made for each read and dropped after it (see `read_newest` for why). librdkafka's calls block, so a
 //! whole poll runs in one `spawn_blocking` task, each call bounded by what is left of the poll's
 //! deadline; a poll that finds the previous one still running fails instead of queueing.
 //!
@@ -270,6 +271,8 @@ struct Clients {
     /// Whether the last DescribeConfigs failed: its warning is logged once, not every poll.
     describe_configs_failing: bool,
     consumer: BaseConsumer<Context>,
+    /// Settings of the handle that reads newest records, one handle per read.
+    reader: ClientConfig,
     admin: AdminClient<Context>,
     last_error: Arc<Mutex<Option<String>>>,
     /// (topic, partition) → (high watermark, newest timestamp): a partition is read again only
@@ -300,6 +303,12 @@ pub struct KafkaSource {
 fn client_config(config: &KafkaConfig) -> ClientConfig {
     let mut client = ClientConfig::new();
     client.set("bootstrap.servers", &config.bootstrap.0).set("client.id", "debezium-exporter");
+    // A monitor never creates what it watches. A metadata request that names a topic and
+    // allows auto-creation makes a broker with `auto.create.topics.enable` (Apache Kafka's
+    // default, Tansu) create it: a deleted Connect internal topic would come back with the
+    // broker's defaults, not compacted. librdkafka allows it by default on producer-type
+    // handles, which the admin client is.
+    client.set("allow.auto.create.topics", "false");
     let security = &config.security;
     let protocol = match (&security.sasl, &security.tls) {
         (None, None) => "plaintext",
@@ -325,15 +334,24 @@ impl KafkaSource {
     pub fn new(config: &KafkaConfig, timeout: Duration, published: Arc<PublishedTopics>) -> Result<Self, KafkaError> {
         let last_error = Arc::new(Mutex::new(None));
         let context = || Context { last_error: last_error.clone() };
-        // librdkafka refuses `assign` without a group id. This one never subscribes or commits,
-        // so it never joins a group on the broker.
-        let consumer = client_config(config)
+        // Metadata, watermarks, groups: this handle never subscribes, assigns nor commits, so it
+        // never joins a group on the broker and never fetches a record.
+        let consumer = client_config(config).create_with_context(context())?;
+        // The newest records are read by a handle of their own, made for each read and dropped
+        // after it (see `read_newest`). librdkafka refuses `assign` without a group id; it never
+        // subscribes or commits, so it never joins the group.
+        let mut reader = client_config(config);
+        reader
             .set("group.id", "debezium-exporter")
             .set("enable.auto.commit", "false")
             .set("enable.partition.eof", "false")
             .set("isolation.level", "read_uncommitted")
             .set("auto.offset.reset", "latest")
-            .create_with_context(context())?;
+            // Longer than any read: the Fetch that librdkafka sends at the log end right after
+            // the newest record arrives is still waiting when the handle is dropped, so its
+            // answer is never parsed (see `read_newest`).
+            .set("fetch.wait.max.ms", &(timeout.as_millis() + 1000).min(300_000).to_string())
+            .set("socket.timeout.ms", &(timeout.as_millis() + 3000).min(301_000).max(10_000).to_string());
         let admin = client_config(config).create_with_context(context())?;
         Ok(KafkaSource {
             cluster: config.cluster(),
@@ -348,6 +366,7 @@ impl KafkaSource {
                 cluster: config.cluster(),
                 describe_configs_failing: false,
                 consumer,
+                reader,
                 admin,
                 last_error,
                 newest_cache: HashMap::new(),
@@ -659,8 +678,8 @@ impl Clients {
         newest
     }
 
-    /// Assigns the consumer to `from` (partition → first offset to read) and keeps the largest
-    /// timestamp per partition. On a broker that under-reports the high watermark the fetch
+    /// Assigns a new reader handle to `from` (partition → first offset to read) and keeps the
+    /// largest timestamp per partition. On a broker that under-reports the high watermark the fetch
     /// returns the rest of the last batch too; those records are already in the queue when the
     /// first one arrives, so the queue is drained before a partition counts as read.
     fn read_newest(
@@ -669,13 +688,26 @@ impl Clients {
         deadline: Instant,
         newest: &mut HashMap<(String, i32), PartitionNewest>,
     ) {
+        // A handle of its own, dropped after the read: librdkafka sends the next Fetch at the log
+        // end as soon as a record arrives, and Tansu answers such a Fetch, once its wait runs
+        // out, with a zero topic id and leader-change tags, on which librdkafka 2.12
+        // dereferences a null topic name: the exporter died of SIGSEGV. Dropping the handle
+        // before that answer (its wait outlasts the read) cancels the Fetch unparsed.
+        let reader: BaseConsumer<Context> =
+            match self.reader.create_with_context(Context { last_error: self.last_error.clone() }) {
+                Ok(reader) => reader,
+                Err(error) => {
+                    tracing::debug!("newest records: {error}");
+                    return;
+                }
+            };
         let mut assignment = TopicPartitionList::new();
         for ((topic, partition), offset) in from {
             if let Err(error) = assignment.add_partition_offset(topic, *partition, Offset::Offset(*offset)) {
                 tracing::debug!("newest record of {topic}/{partition}: {error}");
             }
         }
-        if let Err(error) = self.consumer.assign(&assignment) {
+        if let Err(error) = reader.assign(&assignment) {
             tracing::debug!("newest records: assign failed: {error}");
             return;
         }
@@ -684,7 +716,7 @@ impl Clients {
         while !(drained && found.len() == from.len()) {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else { break };
             let wait = if found.len() == from.len() { Duration::ZERO } else { left.min(Duration::from_millis(100)) };
-            match self.consumer.poll(wait) {
+            match reader.poll(wait) {
                 Some(Ok(message)) => {
                     drained = false;
                     let key = (message.topic().to_owned(), message.partition());
@@ -698,9 +730,7 @@ impl Clients {
                 None => drained = true,
             }
         }
-        if let Err(error) = self.consumer.unassign() {
-            tracing::debug!("newest records: unassign failed: {error}");
-        }
+        drop(reader);
         for key in from.keys() {
             let value = found.get(key).map_or(PartitionNewest::Unread, |millis| PartitionNewest::At(*millis));
             newest.insert(key.clone(), value);

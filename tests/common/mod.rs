@@ -207,7 +207,10 @@ impl Exporter {
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = reqwest::get(format!("{}{path}", self.base)).await.unwrap();
+        let response = match reqwest::get(format!("{}{path}", self.base)).await {
+            Ok(response) => response,
+            Err(error) => panic!("GET {path}: {error}; the exporter's log:\n{}", self.log()),
+        };
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
