@@ -142,12 +142,18 @@ impl<'a> ObjectName<'a> {
 }
 
 /// Reads a quoted ObjectName value (after its opening quote): the value and what follows it.
+/// The escapes are those `ObjectName.quote` writes, `\n` a newline; like `ObjectName.unquote`,
+/// any other escape is refused.
 fn unquote(text: &str) -> Option<(String, &str)> {
     let mut value = String::new();
     let mut chars = text.char_indices();
     while let Some((index, c)) = chars.next() {
         match c {
-            '\\' => value.push(chars.next()?.1),
+            '\\' => match chars.next()?.1 {
+                'n' => value.push('\n'),
+                escaped @ ('\\' | '"' | '*' | '?') => value.push(escaped),
+                _ => return None,
+            },
             '"' => return Some((value, &text[index + 1..])),
             c => value.push(c),
         }
@@ -387,5 +393,24 @@ mod tests {
         assert_eq!(name.get("connector"), Some(r#"a,b="c""#));
         assert_eq!(name.get("task"), Some("0"));
         assert_eq!(name.get("type"), Some("task-error-metrics"));
+    }
+
+    /// Recorded: Kafka's JmxReporter, as Connect uses it, named a task's bean after a connector
+    /// whose name needs quoting, and Jolokia answered with the quoted name (see the README).
+    #[test]
+    fn a_quoted_connector_name_is_unquoted_as_java_quoted_it() {
+        let reading = parse(&fixture("bulk-quoted-connector.json")).unwrap();
+        let tasks: Vec<&(String, String)> = reading.tasks.keys().collect();
+        assert_eq!(tasks, [&("a\nb \"c\" d*e?f\\g,h=i:j".to_owned(), "0".to_owned())]);
+    }
+
+    #[test]
+    fn quoting_escapes_are_those_of_object_name_quote() {
+        let name = ObjectName::parse(r#"d:a="\n\\\"\*\?",b=1"#).unwrap();
+        assert_eq!(name.get("a"), Some("\n\\\"*?"));
+        assert_eq!(name.get("b"), Some("1"));
+        // ObjectName.unquote refuses any other escape, and so do we.
+        assert!(ObjectName::parse(r#"d:a="\t""#).is_none());
+        assert!(ObjectName::parse(r#"d:a="open"#).is_none());
     }
 }
