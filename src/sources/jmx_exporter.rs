@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::jmx::{BridgeObservation, Context, JMX_EXPORTER, Reading, attribute_key};
+use super::jmx::{BridgeObservation, Context, JMX_EXPORTER, Reading, attribute_key, unquoted};
 use crate::config::JmxBridgeConfig;
 use crate::http::HttpClient;
 use crate::snapshot::Observation;
@@ -191,20 +191,23 @@ fn label_value(text: &str) -> Result<(Cow<'_, str>, &str), &'static str> {
 }
 
 fn add_sample<'a>(reading: &mut Reading, name: &str, label: impl Fn(&str) -> Option<&'a str>, value: f64) {
+    // jmx_exporter copies an MBean key's value as the ObjectName holds it, quoted when Kafka or
+    // Debezium had to quote it (prometheus/jmx_exporter#361): the join needs the name itself.
+    let key = |name: &str| label(name).map(unquoted);
     if let Some(attribute) = debezium_attribute(name) {
         // `name` in the debezium-examples rules, `server` in the default naming.
-        let server = label("name").or_else(|| label("server"));
+        let server = key("name").or_else(|| key("server"));
         let context = label("context").and_then(Context::parse);
         let (Some(server), Some(context)) = (server, context) else { return };
         match label("table") {
-            Some(table) if attribute_key(attribute) == "rowsscanned" => reading.rows_scanned(server, table, value),
-            _ => reading.debezium_attribute(server, context, attribute, value),
+            Some(table) if attribute_key(attribute) == "rowsscanned" => reading.rows_scanned(&server, table, value),
+            _ => reading.debezium_attribute(&server, context, attribute, value),
         }
     } else if let Some(rest) = name.strip_prefix("kafka_connect_") {
-        match (label("connector"), label("task")) {
+        match (key("connector"), key("task")) {
             (Some(connector), Some(task)) => {
                 if let Some(attribute) = TASK_PREFIXES.iter().find_map(|prefix| rest.strip_prefix(prefix)) {
-                    reading.task_attribute(connector, task, attribute, value);
+                    reading.task_attribute(&connector, &task, attribute, value);
                 }
             }
             (None, None) => {
@@ -447,6 +450,18 @@ mod tests {
         assert_eq!(tasks, [&(AWKWARD.to_owned(), "0".to_owned())]);
         let servers: Vec<&str> = reading.debezium.keys().map(|(server, _)| server.as_str()).collect();
         assert_eq!(servers, [AWKWARD, AWKWARD], "streaming and snapshot");
+    }
+
+    /// jmx_exporter copies an MBean key's value as the ObjectName holds it: a connector name
+    /// Kafka's JmxReporter had to quote (`a,b` + newline + `c`) keeps its quotes and its
+    /// ObjectName escapes inside the label value (prometheus/jmx_exporter#361, by design).
+    #[test]
+    fn object_name_quoting_inside_a_label_value_is_undone() {
+        let quoted = r#"connector="\"a,b\\nc \\\"d\\\" e\\*\"""#;
+        let text = fixture("jmx_exporter-0.17.2.debezium.prom").replace(r#"connector="outbox-connector""#, quoted);
+        let reading = parse(&text).unwrap();
+        let tasks: Vec<&(String, String)> = reading.tasks.keys().collect();
+        assert_eq!(tasks, [&("a,b\nc \"d\" e*".to_owned(), "0".to_owned())]);
     }
 
     #[test]

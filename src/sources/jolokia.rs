@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::jmx::{BridgeObservation, Context, JOLOKIA, Reading};
+use super::jmx::{BridgeObservation, Context, JOLOKIA, Reading, unquote};
 use crate::config::JmxBridgeConfig;
 use crate::http::HttpClient;
 use crate::snapshot::Observation;
@@ -139,26 +139,6 @@ impl<'a> ObjectName<'a> {
     fn get(&self, key: &str) -> Option<&str> {
         self.properties.iter().find(|(name, _)| *name == key).map(|(_, value)| value.as_str())
     }
-}
-
-/// Reads a quoted ObjectName value (after its opening quote): the value and what follows it.
-/// The escapes are those `ObjectName.quote` writes, `\n` a newline; like `ObjectName.unquote`,
-/// any other escape is refused.
-fn unquote(text: &str) -> Option<(String, &str)> {
-    let mut value = String::new();
-    let mut chars = text.char_indices();
-    while let Some((index, c)) = chars.next() {
-        match c {
-            '\\' => match chars.next()?.1 {
-                'n' => value.push('\n'),
-                escaped @ ('\\' | '"' | '*' | '?') => value.push(escaped),
-                _ => return None,
-            },
-            '"' => return Some((value, &text[index + 1..])),
-            c => value.push(c),
-        }
-    }
-    None
 }
 
 /// A JSON attribute value as a number: booleans are 0/1; strings, objects and NaN (`null`) are not.
