@@ -60,7 +60,7 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
             }
         })
         .collect();
-    ClusterState { connectors, rest_url: "http://connect:8083".to_owned() }
+    ClusterState { connectors, rest_url: "http://connect:8083".to_owned(), ..ClusterState::default() }
 }
 
 fn main() {

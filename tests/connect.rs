@@ -1,8 +1,11 @@
-//! The Kafka Connect source against the real Connect worker and Debezium of the test stack.
+//! The Kafka Connect source against the real Connect worker and Debezium of the test stack,
+//! and against a local server answering recorded payloads where the stack cannot show the case
+//! (a Connect older than 2.3, a connector name that is not valid Unicode).
 
 mod common;
 
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -215,5 +218,113 @@ async fn a_broken_connect_sets_up_to_zero_and_metrics_still_answer() {
     assert_eq!(up(&seen, "gone"), Some(0.0));
     assert!(proxy.requests.load(Ordering::SeqCst) >= 3);
     assert_eq!(exporter.get("/readyz").await.0, 200);
+    server.abort();
+}
+
+/// The listing, `GET /connectors/NAME/status` and `GET /connectors/NAME` of a Connect older
+/// than 2.3 (none exists here to test against): recorded answers of Connect 3.9 for `inventory`,
+/// served under every name in `names`. Path parameters are percent-decoded as JAX-RS does (no
+/// `+` to space); an unknown name is a 404. Returns its URL and the paths it was asked for.
+async fn legacy_connect(
+    names: &'static [&'static str],
+) -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
+    use axum::extract::Path;
+    use axum::http::{StatusCode, Uri};
+    use axum::routing::get;
+
+    let expanded: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/connect/expand-running.json")).unwrap();
+    let info = expanded["inventory"]["info"].to_string();
+    let status = include_str!("fixtures/connect/status-inventory.json");
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    let record = |asked: &Arc<Mutex<Vec<String>>>, uri: &Uri| asked.lock().unwrap().push(uri.path().to_owned());
+    let known = |name: &str| names.contains(&name);
+    let app = Router::new()
+        .route("/connectors", get(move || async move { serde_json::to_string(names).unwrap() }))
+        .route(
+            "/connectors/{name}/status",
+            get({
+                let asked = asked.clone();
+                move |Path(name): Path<String>, uri: Uri| async move {
+                    record(&asked, &uri);
+                    if known(&name) {
+                        (StatusCode::OK, status.to_owned())
+                    } else {
+                        (StatusCode::NOT_FOUND, String::new())
+                    }
+                }
+            }),
+        )
+        .route(
+            "/connectors/{name}",
+            get({
+                let asked = asked.clone();
+                move |Path(name): Path<String>, uri: Uri| async move {
+                    record(&asked, &uri);
+                    if known(&name) { (StatusCode::OK, info.clone()) } else { (StatusCode::NOT_FOUND, String::new()) }
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, asked, server)
+}
+
+/// Polls a Connect source at `url` once and renders what it saw.
+async fn poll_once(url: &str) -> debezium_exporter::snapshot::Samples {
+    let config = Config::from_yaml(&format!("sources:\n  connect:\n    - name: legacy\n      url: {url}\n")).unwrap();
+    let configured = sources::from_config(&config).unwrap();
+    let store = Store::new([("connect", "legacy".to_owned())]);
+    source::poll_once(configured[0].source.as_ref(), &store.targets()[0], &store, Duration::from_secs(10)).await;
+    render::collect(&store)
+}
+
+/// Connect < 2.3: each connector's name is one percent-encoded path segment, so names with a
+/// space, a `/` or a `+` are asked for by their own name and none is lost.
+#[tokio::test]
+async fn legacy_connect_is_asked_for_each_name_as_one_path_segment() {
+    let names = &["inventory db", "a/b", "c+d", "e%f"];
+    let (url, asked, server) = legacy_connect(names).await;
+    let samples = poll_once(&url).await;
+    let mut seen: Vec<String> =
+        samples.get(&debezium_exporter::catalog::CONNECTOR_INFO).iter().map(|(labels, _)| labels[1].clone()).collect();
+    seen.sort();
+    assert_eq!(seen, ["a/b", "c+d", "e%f", "inventory db"]);
+    let asked = asked.lock().unwrap().clone();
+    for path in
+        ["/connectors/inventory%20db/status", "/connectors/a%2Fb", "/connectors/c+d/status", "/connectors/e%25f"]
+    {
+        assert!(asked.iter().any(|asked| asked == path), "{path} not in {asked:?}");
+    }
+    server.abort();
+}
+
+/// A connector name Connect writes with a lone UTF-16 surrogate (`\uD800`, as Jackson escapes
+/// it) is no Rust string: that connector is skipped, counted and logged once, and every other
+/// connector of the cluster is still polled (up stays 1).
+#[tokio::test]
+async fn a_connector_name_that_is_not_unicode_hides_no_other_connector() {
+    use axum::routing::get;
+
+    let body = include_str!("fixtures/connect/expand-lone-surrogate.json");
+    let app = Router::new().route("/connectors", get(move || async move { body }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let exporter = Exporter::start(&["--connect.url", &format!("odd={url}"), "--poll.interval", "200ms"]);
+    let seen = exporter
+        .wait_for("inventory polled", Duration::from_secs(20), |e| {
+            e.value("debezium_exporter_source_up", &[("target", "odd")]) == Some(1.0) && running(e, "inventory")
+        })
+        .await;
+    assert_eq!(seen.value("kafka_connect_skipped_connectors", &[("cluster", "odd")]), Some(1.0));
+    assert_eq!(seen.value("kafka_connect_worker_connector_count", &[("state", "running")]), Some(1.0));
+    // Several polls later, still one warning naming it as Connect wrote it.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let log = exporter.log();
+    let warnings = log.lines().filter(|line| line.contains("WARN") && line.contains(r"bil\uD800ling")).count();
+    assert_eq!(warnings, 1, "{log}");
     server.abort();
 }

@@ -61,6 +61,14 @@ pub const DEBEZIUM_CONNECTOR_INFO: Metric = Metric {
     source: SOURCE,
 };
 
+pub const SKIPPED_CONNECTORS: Metric = Metric {
+    name: "kafka_connect_skipped_connectors",
+    help: "Connectors the last poll of this Connect cluster listed but could not read (a name that is not valid Unicode, an entry of unexpected shape), left out of every other series; the log names each.",
+    kind: Kind::Gauge,
+    labels: &["cluster"],
+    source: SOURCE,
+};
+
 pub(super) const ALL: &[&Metric] = &[
     &WORKER_CONNECTOR_COUNT,
     &WORKER_TASK_COUNT,
@@ -69,4 +77,5 @@ pub(super) const ALL: &[&Metric] = &[
     &CONNECTOR_FAILED_TASK_COUNT,
     &CONNECTOR_INFO,
     &DEBEZIUM_CONNECTOR_INFO,
+    &SKIPPED_CONNECTORS,
 ];

@@ -13,13 +13,14 @@
 //! configured without `published_topics` ([`crate::published`]).
 
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use url::Url;
 
 use crate::catalog;
@@ -67,8 +68,19 @@ impl State {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ClusterState {
     pub connectors: Vec<Connector>,
+    /// Connectors listed but unreadable: counted and logged, so they hide no other.
+    pub skipped: Vec<Skipped>,
     /// The REST endpoint polled (never holds credentials), for the commands `check` prints.
     pub rest_url: String,
+}
+
+/// A connector Connect listed that this poll could not read; left out of every series but
+/// [`catalog::SKIPPED_CONNECTORS`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    /// The name as Connect's JSON spells it, a lone surrogate as `\uD800`.
+    pub name: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -208,12 +220,101 @@ pub fn replacement_regex(replacement: &str) -> String {
 
 // ---- Wire format: only what we read. Unknown fields (the rest of the config) are skipped.
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ConnectorsResponse {
-    Expanded(BTreeMap<String, Expanded>),
-    Names(Vec<String>),
+/// The listing: an object keyed by connector name, or Connect < 2.3's array of names. Each
+/// connector's entry stays raw JSON until it is read on its own, so that one connector Connect
+/// describes in a way we cannot read is skipped alone instead of failing the whole answer.
+enum ConnectorsResponse<'a> {
+    Expanded(Vec<(Name, &'a RawValue)>),
+    Names(Vec<Name>),
 }
+
+impl<'de> Deserialize<'de> for ConnectorsResponse<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Listing;
+        impl<'de> serde::de::Visitor<'de> for Listing {
+            type Value = ConnectorsResponse<'de>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("an object of connectors by name, or an array of connector names")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(ConnectorsResponse::Expanded(entries))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element()? {
+                    names.push(name);
+                }
+                Ok(ConnectorsResponse::Names(names))
+            }
+        }
+        deserializer.deserialize_any(Listing)
+    }
+}
+
+/// A connector name as Connect wrote it. Java strings may hold a lone UTF-16 surrogate, which
+/// Jackson writes as `\uD800` and which no Rust string can hold: such a name is `Err`, spelled
+/// as in the JSON for the log.
+struct Name(Result<String, String>);
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Name;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a connector name")
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<Name, E> {
+                Ok(Name(Ok(name.to_owned())))
+            }
+
+            fn visit_bytes<E>(self, name: &[u8]) -> Result<Name, E> {
+                Ok(Name(String::from_utf8(name.to_vec()).map_err(|_| spelled_as_json(name))))
+            }
+        }
+        // As bytes, serde_json hands a string over without requiring valid Unicode: a lone
+        // surrogate arrives as its WTF-8 bytes instead of failing the whole answer.
+        deserializer.deserialize_bytes(Text)
+    }
+}
+
+/// WTF-8 (UTF-8 that may encode lone surrogates, what serde_json gives for `\uD800`) as text,
+/// each surrogate written back as its JSON escape.
+fn spelled_as_json(mut bytes: &[u8]) -> String {
+    let mut text = String::new();
+    while !bytes.is_empty() {
+        let valid = match std::str::from_utf8(bytes) {
+            Ok(valid) => valid,
+            Err(error) => std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default(),
+        };
+        text.push_str(valid);
+        bytes = match &bytes[valid.len()..] {
+            [0xED, high @ 0xA0..=0xBF, low @ 0x80..=0xBF, rest @ ..] => {
+                let surrogate = 0xD000 | (u32::from(high & 0x3F) << 6) | u32::from(low & 0x3F);
+                text.push_str(&format!("\\u{surrogate:04X}"));
+                rest
+            }
+            [_, rest @ ..] => {
+                text.push(char::REPLACEMENT_CHARACTER);
+                rest
+            }
+            [] => &[],
+        };
+    }
+    text
+}
+
+/// Why a name that is not Unicode is skipped.
+const NOT_UNICODE: &str = "its name is not valid Unicode (it holds a lone UTF-16 surrogate)";
 
 #[derive(Deserialize)]
 struct Expanded {
@@ -356,20 +457,43 @@ struct TaskEntry {
 pub enum Parsed {
     Cluster(ClusterState),
     /// Connect < 2.3: only names; statuses need one request each.
-    LegacyNames(Vec<String>),
+    LegacyNames {
+        names: Vec<String>,
+        skipped: Vec<Skipped>,
+    },
 }
 
-/// Parses the expanded connectors listing.
+/// Parses the expanded connectors listing. Only an answer that is not such a listing is an
+/// error; a connector that cannot be read is [`Skipped`].
 pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
     Ok(match serde_json::from_slice(body)? {
-        ConnectorsResponse::Expanded(map) => Parsed::Cluster(ClusterState {
-            connectors: map
-                .into_iter()
-                .map(|(name, expanded)| connector(name, expanded.info, expanded.status))
-                .collect(),
-            rest_url: String::new(),
-        }),
-        ConnectorsResponse::Names(names) => Parsed::LegacyNames(names),
+        ConnectorsResponse::Expanded(entries) => {
+            let mut state = ClusterState::default();
+            for (name, entry) in entries {
+                let name = match name.0 {
+                    Ok(name) => name,
+                    Err(name) => {
+                        state.skipped.push(Skipped { name, reason: NOT_UNICODE.to_owned() });
+                        continue;
+                    }
+                };
+                match serde_json::from_str::<Expanded>(entry.get()) {
+                    Ok(expanded) => state.connectors.push(connector(name, expanded.info, expanded.status)),
+                    Err(error) => state.skipped.push(Skipped { name, reason: format!("unexpected JSON: {error}") }),
+                }
+            }
+            Parsed::Cluster(state)
+        }
+        ConnectorsResponse::Names(listed) => {
+            let (mut names, mut skipped) = (Vec::new(), Vec::new());
+            for name in listed {
+                match name.0 {
+                    Ok(name) => names.push(name),
+                    Err(name) => skipped.push(Skipped { name, reason: NOT_UNICODE.to_owned() }),
+                }
+            }
+            Parsed::LegacyNames { names, skipped }
+        }
     })
 }
 
@@ -430,6 +554,16 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
 }
 
 impl ClusterState {
+    /// `rest_url/connectors/NAME/ACTION` for a command in single quotes: the name is one
+    /// percent-encoded path segment, and `'` is encoded too so the shell word stays whole.
+    fn endpoint(&self, name: &str, action: &str) -> String {
+        let url = Url::parse(&format!("{}/", self.rest_url))
+            .ok()
+            .and_then(|base| connector_url(&base, name, Some(action)))
+            .map_or_else(|| format!("{}/connectors/{name}/{action}", self.rest_url), String::from);
+        url.replace('\'', "%27")
+    }
+
     /// The outbox routes of every Debezium connector with an EventRouter; a connector with a
     /// capture filter the `regex` crate cannot compile (an invalid one, or Java's lookarounds
     /// and backreferences) is left out.
@@ -471,6 +605,7 @@ impl Observation for ClusterState {
             let tasks = tasks().filter(|task| task.state == Some(state)).count();
             out.push(&catalog::WORKER_TASK_COUNT, [cluster, state.label()], tasks as f64);
         }
+        out.push(&catalog::SKIPPED_CONNECTORS, [cluster], self.skipped.len() as f64);
         for connector in &self.connectors {
             let name = connector.name.as_str();
             for state in State::ALL {
@@ -524,6 +659,14 @@ impl Observation for ClusterState {
                 ));
             }
         }
+        for skipped in &self.skipped {
+            lines.push(StatusLine {
+                subject: skipped.name.clone(),
+                state: "unreadable".to_owned(),
+                healthy: false,
+                detail: Some(format!("left out of the metrics: {}", skipped.reason)),
+            });
+        }
         lines
     }
 
@@ -533,11 +676,12 @@ impl Observation for ClusterState {
             let name = &connector.name;
             let subject = format!("connect {cluster} / connector {name}");
             let log = format!(
-                "Read the worker's log around the failure (runbook step 1): grep '{name}' <connect worker log>"
+                "Read the worker's log around the failure (runbook step 1): grep -F {} <connect worker log>",
+                shell_word(name)
             );
             let restart = format!(
-                "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST '{}/connectors/{name}/restart?includeTasks=true&onlyFailed=true'",
-                self.rest_url
+                "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST '{}?includeTasks=true&onlyFailed=true'",
+                self.endpoint(name, "restart")
             );
             match connector.state {
                 Some(State::Failed) => findings.push(Finding {
@@ -554,8 +698,8 @@ impl Observation for ClusterState {
                     runbook: Anchor::S1Restart.id(),
                     actions: match state {
                         State::Paused => vec![format!(
-                            "Resume it if the pause was not deliberate: curl -X PUT '{}/connectors/{name}/resume'",
-                            self.rest_url
+                            "Resume it if the pause was not deliberate: curl -X PUT '{}'",
+                            self.endpoint(name, "resume")
                         )],
                         _ => vec![
                             log.clone(),
@@ -588,8 +732,8 @@ impl Observation for ClusterState {
                             actions: vec![format!(
                                 "To capture changes, set snapshot.mode to no_data (formerly never) and update the \
                                  connector: curl -X PUT -H 'Content-Type: application/json' \
-                                 '{}/connectors/{name}/config' -d @<its config>",
-                                self.rest_url
+                                 '{}' -d @<its config>",
+                                self.endpoint(name, "config")
                             )],
                         });
                     } else if stuck && !task_failed {
@@ -649,6 +793,29 @@ fn status_line(subject: String, state: Option<State>, trace: Option<&Trace>) -> 
     }
 }
 
+/// `text` as one single-quoted shell word.
+fn shell_word(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// `base` (ending in `/`) + `connectors/NAME[/ACTION]`, the name one percent-encoded path
+/// segment: a space is `%20`, not the `+` of a form, and a `/` is `%2F`. `None` for the names
+/// `.` and `..`, which every URL parser reads as a move in the path, not as a name.
+fn connector_url(base: &Url, name: &str, action: Option<&str>) -> Option<Url> {
+    if matches!(name, "." | "..") {
+        return None;
+    }
+    let mut url = base.clone();
+    {
+        let mut segments = url.path_segments_mut().ok()?;
+        segments.pop_if_empty().push("connectors").push(name);
+        if let Some(action) = action {
+            segments.push(action);
+        }
+    }
+    Some(url)
+}
+
 fn indicator(on: bool) -> f64 {
     if on { 1.0 } else { 0.0 }
 }
@@ -659,6 +826,8 @@ pub struct ConnectSource {
     base: Url,
     client: HttpClient,
     legacy_logged: AtomicBool,
+    /// The skipped connectors already warned about: each is logged once while it stays skipped.
+    warned: Mutex<BTreeSet<String>>,
     /// Where this cluster's outbox routes are shared with the PostgreSQL and Kafka sources.
     published: Arc<PublishedTopics>,
 }
@@ -669,7 +838,14 @@ impl ConnectSource {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        ConnectSource { cluster: config.cluster(), base, client, legacy_logged: AtomicBool::new(false), published }
+        ConnectSource {
+            cluster: config.cluster(),
+            base,
+            client,
+            legacy_logged: AtomicBool::new(false),
+            warned: Mutex::default(),
+            published,
+        }
     }
 
     fn url(&self, path: &str) -> Result<Url, PollError> {
@@ -690,7 +866,11 @@ impl ConnectSource {
         let body = self.get(self.url("connectors?expand=status&expand=info")?).await?;
         let mut state = match parse(&body).map_err(decode_error)? {
             Parsed::Cluster(state) => state,
-            Parsed::LegacyNames(names) => self.poll_legacy(names).await?,
+            Parsed::LegacyNames { names, skipped } => {
+                let mut state = self.poll_legacy(names).await?;
+                state.skipped.extend(skipped);
+                state
+            }
         };
         state.rest_url = self.base.as_str().trim_end_matches('/').to_owned();
         Ok(state)
@@ -701,17 +881,37 @@ impl ConnectSource {
         if !self.legacy_logged.swap(true, Ordering::Relaxed) {
             tracing::info!(cluster = %self.cluster, "Connect ignores ?expand (older than 2.3): polling each connector's status separately");
         }
-        let mut connectors = Vec::with_capacity(names.len());
+        let mut state = ClusterState::default();
         for name in names {
-            let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
-            let status = self.get_unless_missing(self.url(&format!("connectors/{encoded}/status"))?).await?;
-            let info = self.get_unless_missing(self.url(&format!("connectors/{encoded}"))?).await?;
+            let (Some(status), Some(info)) =
+                (connector_url(&self.base, &name, Some("status")), connector_url(&self.base, &name, None))
+            else {
+                let reason = "its name cannot be asked for in a URL path".to_owned();
+                state.skipped.push(Skipped { name, reason });
+                continue;
+            };
+            let status = self.get_unless_missing(status).await?;
+            let info = self.get_unless_missing(info).await?;
             // A connector deleted between the listing and these requests is simply gone.
-            if let (Some(status), Some(info)) = (status, info) {
-                connectors.push(parse_legacy(name, &status, &info).map_err(decode_error)?);
+            let (Some(status), Some(info)) = (status, info) else { continue };
+            match parse_legacy(name.clone(), &status, &info) {
+                Ok(connector) => state.connectors.push(connector),
+                Err(error) => state.skipped.push(Skipped { name, reason: format!("unexpected JSON: {error}") }),
             }
         }
-        Ok(ClusterState { connectors, rest_url: String::new() })
+        Ok(state)
+    }
+
+    /// Warns once about each connector newly skipped; one skipped again after being read
+    /// is warned about again.
+    fn warn_skipped(&self, skipped: &[Skipped]) {
+        let mut warned = self.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for connector in skipped {
+            if !warned.contains(&connector.name) {
+                tracing::warn!(cluster = %self.cluster, connector = %connector.name, "connector left out of the metrics: {}", connector.reason);
+            }
+        }
+        *warned = skipped.iter().map(|connector| connector.name.clone()).collect();
     }
 }
 
@@ -732,7 +932,10 @@ impl Source for ConnectSource {
     async fn poll(&self) -> Result<Arc<dyn Observation>, PollError> {
         let polled = self.poll_state().await;
         match &polled {
-            Ok(state) => self.published.record_routes(&self.cluster, state.outbox_routes()),
+            Ok(state) => {
+                self.warn_skipped(&state.skipped);
+                self.published.record_routes(&self.cluster, state.outbox_routes());
+            }
             Err(_) => self.published.forget_routes(&self.cluster),
         }
         Ok(Arc::new(polled?))
@@ -749,9 +952,13 @@ mod tests {
     }
 
     fn cluster(name: &str) -> ClusterState {
-        match parse(&fixture(name)).unwrap() {
+        cluster_of(&fixture(name))
+    }
+
+    fn cluster_of(body: &[u8]) -> ClusterState {
+        match parse(body).unwrap() {
             Parsed::Cluster(state) => state,
-            Parsed::LegacyNames(names) => panic!("{name} parsed as a legacy list {names:?}"),
+            Parsed::LegacyNames { names, .. } => panic!("parsed as a legacy list {names:?}"),
         }
     }
 
@@ -947,7 +1154,7 @@ mod tests {
     fn legacy_listing_falls_back_to_per_connector_requests() {
         assert_eq!(
             parse(&fixture("list.json")).unwrap(),
-            Parsed::LegacyNames(vec!["inventory".into(), "billing".into()])
+            Parsed::LegacyNames { names: vec!["inventory".into(), "billing".into()], skipped: Vec::new() }
         );
         // `GET /connectors/billing` answers what `?expand=info` nests under `info`.
         let expanded: serde_json::Value = serde_json::from_slice(&fixture("expand-running.json")).unwrap();
@@ -978,6 +1185,33 @@ mod tests {
         assert_eq!(paused.len(), 1);
         assert_eq!(paused[0].severity, Urgency::Warning);
         assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
+    }
+
+    /// A finding's commands run in a shell and name the connector in a URL: the name must stay
+    /// one path segment and one shell word, whatever it holds.
+    #[test]
+    fn commands_in_findings_quote_the_connector_name() {
+        let renamed = |fixture: &str, from: &str, to: &str| {
+            let mut state = cluster(fixture);
+            state.rest_url = "http://connect:8083".into();
+            state.connectors.iter_mut().find(|connector| connector.name == from).unwrap().name = to.into();
+            state.findings("dc1", &Facts::default())
+        };
+        let paused = renamed("expand-paused.json", "inventory", "it's a/b");
+        assert!(
+            paused[0].actions[0].contains("curl -X PUT 'http://connect:8083/connectors/it%27s%20a%2Fb/resume'"),
+            "{:?}",
+            paused[0].actions
+        );
+        let failed = renamed("expand-task-failed.json", "billing", "o'brien ?x");
+        let actions = &failed[0].actions;
+        assert!(actions[0].contains(r"grep -F 'o'\''brien ?x' <connect worker log>"), "{actions:?}");
+        assert!(
+            actions[1].contains(
+                "curl -X POST 'http://connect:8083/connectors/o%27brien%20%3Fx/restart?includeTasks=true&onlyFailed=true'"
+            ),
+            "{actions:?}"
+        );
     }
 
     /// One JMX bridge, answering, on which only the `inventory` connector streams.
@@ -1019,10 +1253,74 @@ mod tests {
         assert!(findings[0].actions[0].contains("'http://connect:8083/connectors/billing/config'"));
     }
 
+    /// expand-running.json with `billing` renamed `bil\uD800ling` (see the fixtures' README).
+    #[test]
+    fn a_connector_whose_name_is_not_unicode_hides_no_other() {
+        let state = cluster("expand-lone-surrogate.json");
+        let names: Vec<&str> = state.connectors.iter().map(|connector| connector.name.as_str()).collect();
+        assert_eq!(names, ["inventory"]);
+        assert_eq!(state.skipped, [Skipped { name: r"bil\uD800ling".into(), reason: NOT_UNICODE.into() }]);
+        let text = rendered(&state);
+        assert!(text.contains(r#"kafka_connect_skipped_connectors ["dc1"] 1"#), "{text}");
+        assert!(text.contains(r#"kafka_connect_worker_connector_count ["dc1", "running"] 1"#), "{text}");
+        let unreadable = state.summary().into_iter().find(|line| line.state == "unreadable").unwrap();
+        assert_eq!((unreadable.subject.as_str(), unreadable.healthy), (r"bil\uD800ling", false));
+    }
+
+    #[test]
+    fn nothing_skipped_is_a_zero() {
+        let text = rendered(&cluster("expand-running.json"));
+        assert!(text.contains(r#"kafka_connect_skipped_connectors ["dc1"] 0"#), "{text}");
+    }
+
+    #[test]
+    fn a_legacy_name_that_is_not_unicode_is_skipped() {
+        let Parsed::LegacyNames { names, skipped } = parse(&fixture("list-lone-surrogate.json")).unwrap() else {
+            panic!("not a legacy listing")
+        };
+        assert_eq!(names, ["inventory"]);
+        assert_eq!(skipped, [Skipped { name: r"bil\uD800ling".into(), reason: NOT_UNICODE.into() }]);
+    }
+
+    #[test]
+    fn one_entry_that_cannot_be_read_hides_no_other() {
+        let mut body: serde_json::Value = serde_json::from_slice(&fixture("expand-task-failed.json")).unwrap();
+        body["billing"]["status"]["tasks"][0]["id"] = "zero".into();
+        let state = cluster_of(&serde_json::to_vec(&body).unwrap());
+        assert_eq!(state.connectors.iter().map(|connector| connector.name.as_str()).collect::<Vec<_>>(), ["inventory"]);
+        assert_eq!(state.skipped.len(), 1);
+        assert_eq!(state.skipped[0].name, "billing");
+        assert!(state.skipped[0].reason.contains("expected u32"), "{}", state.skipped[0].reason);
+    }
+
+    #[test]
+    fn surrogates_are_spelled_as_in_the_json() {
+        assert_eq!(spelled_as_json("añb".as_bytes()), "añb");
+        // What serde_json makes of "a\uD800b\uDFFF".
+        assert_eq!(spelled_as_json(b"a\xED\xA0\x80b\xED\xBF\xBF"), r"a\uD800b\uDFFF");
+        assert_eq!(spelled_as_json(b"a\xFFb"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn legacy_urls_take_the_name_as_one_path_segment() {
+        let base = Url::parse("http://connect:8083/prefix/").unwrap();
+        let url = |name, action| connector_url(&base, name, action).map(String::from);
+        assert_eq!(
+            url("inventory db", Some("status")).as_deref(),
+            Some("http://connect:8083/prefix/connectors/inventory%20db/status")
+        );
+        assert_eq!(url("a/b?c#d%e", None).as_deref(), Some("http://connect:8083/prefix/connectors/a%2Fb%3Fc%23d%25e"));
+        assert_eq!(url("..", None), None);
+    }
+
     #[test]
     fn garbage_is_a_decode_error() {
         assert!(parse(b"<html>502 Bad Gateway</html>").is_err());
-        assert!(parse(br#"{"a": {"status": {"connector": 3}}}"#).is_err());
+        assert!(parse(b"42").is_err());
+        assert!(parse(b"[1, 2]").is_err(), "a list, but not of names");
+        // A connector entry of unexpected shape is no longer an error of the whole answer:
+        // one_entry_that_cannot_be_read_hides_no_other.
+        assert_eq!(cluster_of(br#"{"a": {"status": {"connector": 3}}}"#).skipped.len(), 1);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::jmx::{BridgeObservation, Context, JOLOKIA, Reading};
+use super::jmx::{BridgeObservation, Context, JOLOKIA, Reading, unquote};
 use crate::config::JmxBridgeConfig;
 use crate::http::HttpClient;
 use crate::snapshot::Observation;
@@ -139,20 +139,6 @@ impl<'a> ObjectName<'a> {
     fn get(&self, key: &str) -> Option<&str> {
         self.properties.iter().find(|(name, _)| *name == key).map(|(_, value)| value.as_str())
     }
-}
-
-/// Reads a quoted ObjectName value (after its opening quote): the value and what follows it.
-fn unquote(text: &str) -> Option<(String, &str)> {
-    let mut value = String::new();
-    let mut chars = text.char_indices();
-    while let Some((index, c)) = chars.next() {
-        match c {
-            '\\' => value.push(chars.next()?.1),
-            '"' => return Some((value, &text[index + 1..])),
-            c => value.push(c),
-        }
-    }
-    None
 }
 
 /// A JSON attribute value as a number: booleans are 0/1; strings, objects and NaN (`null`) are not.
@@ -387,5 +373,24 @@ mod tests {
         assert_eq!(name.get("connector"), Some(r#"a,b="c""#));
         assert_eq!(name.get("task"), Some("0"));
         assert_eq!(name.get("type"), Some("task-error-metrics"));
+    }
+
+    /// Recorded: Kafka's JmxReporter, as Connect uses it, named a task's bean after a connector
+    /// whose name needs quoting, and Jolokia answered with the quoted name (see the README).
+    #[test]
+    fn a_quoted_connector_name_is_unquoted_as_java_quoted_it() {
+        let reading = parse(&fixture("bulk-quoted-connector.json")).unwrap();
+        let tasks: Vec<&(String, String)> = reading.tasks.keys().collect();
+        assert_eq!(tasks, [&("a\nb \"c\" d*e?f\\g,h=i:j".to_owned(), "0".to_owned())]);
+    }
+
+    #[test]
+    fn quoting_escapes_are_those_of_object_name_quote() {
+        let name = ObjectName::parse(r#"d:a="\n\\\"\*\?",b=1"#).unwrap();
+        assert_eq!(name.get("a"), Some("\n\\\"*?"));
+        assert_eq!(name.get("b"), Some("1"));
+        // ObjectName.unquote refuses any other escape, and so do we.
+        assert!(ObjectName::parse(r#"d:a="\t""#).is_none());
+        assert!(ObjectName::parse(r#"d:a="open"#).is_none());
     }
 }
