@@ -24,6 +24,9 @@ impl HttpClient {
         let mut builder = Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
+            // A request the timeout cancels takes its connection with it; keepalives also
+            // close pooled connections whose peer vanished between polls.
+            .tcp_keepalive(Duration::from_secs(30))
             .user_agent(concat!("debezium-exporter/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(tls.insecure_skip_verify);
         if let Some(path) = &tls.ca_file {

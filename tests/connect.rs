@@ -328,3 +328,37 @@ async fn a_connector_name_that_is_not_unicode_hides_no_other_connector() {
     assert_eq!(warnings, 1, "{log}");
     server.abort();
 }
+
+/// Kafka Connect's REST behind a connection that goes silent (half-open) while new ones work:
+/// the poll that times out takes its pooled connection with it, and the next poll is up again.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn a_silent_connect_connection_is_replaced_within_two_polls() {
+    let connect = Connect::new();
+    let upstream = connect.url.trim_start_matches("http://").to_owned();
+    let proxy = common::fault_proxy::FaultProxy::start(&upstream).await;
+    let exporter = Exporter::start(&[
+        "--connect.url",
+        &format!("proxied=http://127.0.0.1:{}", proxy.port),
+        "--poll.interval",
+        "1s",
+        "--poll.timeout",
+        "2s",
+    ]);
+    let up = |e: &Exposition| e.value("debezium_exporter_source_up", &[("source", "connect"), ("target", "proxied")]);
+    let errors = |e: &Exposition| {
+        e.value(
+            "debezium_exporter_poll_errors_total",
+            &[("source", "connect"), ("target", "proxied"), ("reason", "timeout")],
+        )
+        .unwrap_or(0.0)
+    };
+    exporter.wait_for("up through the proxy", PATIENCE, |e| up(e) == Some(1.0)).await;
+
+    proxy.freeze();
+    let seen = exporter.wait_for("a poll timed out on the silent connection", PATIENCE, |e| errors(e) >= 1.0).await;
+    let timeouts = errors(&seen);
+    // Up again on a new connection, before a third poll could time out: within two polls.
+    let seen = exporter.wait_for("up again", PATIENCE, |e| up(e) == Some(1.0)).await;
+    assert!(errors(&seen) <= timeouts + 1.0, "more than two polls failed after the fault: {}", errors(&seen));
+}

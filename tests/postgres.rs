@@ -952,3 +952,38 @@ async fn indexed_column(client: &Client, queries: &OutboxQueries) -> Option<Stri
         .unwrap()
         .map(|row| row.get(0))
 }
+
+/// A connection that goes silent (half-open: a firewall dropped its state) while new
+/// connections would work: the poll that times out must drop it, so that the next poll
+/// reconnects. Before, every poll reused the stuck connection and `up` stayed 0 for good.
+#[tokio::test]
+#[ignore = "needs the real stack (scripts/test)"]
+async fn a_silent_connection_is_dropped_and_the_next_poll_reconnects() {
+    let proxy = common::fault_proxy::FaultProxy::start(&format!("127.0.0.1:{}", pg_port())).await;
+    let config =
+        exporter_config(proxy.port, &env("PG_USER", "debezium"), &env("PG_PASSWORD", "dbz-secret-pw"), &pg_db(), "");
+    let timeout = Duration::from_secs(2);
+    let source: Arc<dyn Source> = Arc::new(PostgresSource::new(&config, timeout, unshared()));
+    let store = Arc::new(Store::new([(source.kind(), source.target().to_owned())]));
+    let target = store.targets()[0].clone();
+    let poll = || source::poll_once(source.as_ref(), &target, &store, timeout);
+
+    poll().await;
+    assert!(target.state().up, "through the proxy: {:?}", target.state().last_error);
+    let connections = proxy.connections();
+
+    proxy.freeze();
+    poll().await;
+    let state = target.state();
+    assert!(!state.up, "a silent connection cannot answer");
+    assert!(state.last_error.unwrap_or_default().contains("no answer within"), "the poll timed out");
+
+    // The upstream answers anyone who reconnects: recovered within two polls.
+    poll().await;
+    if !target.state().up {
+        poll().await;
+    }
+    let state = target.state();
+    assert!(state.up, "still down two polls after the upstream answers again: {:?}", state.last_error);
+    assert!(proxy.connections() > connections, "recovered on a new connection");
+}

@@ -300,7 +300,7 @@ pub struct KafkaSource {
 }
 
 /// The client settings both handles share: where the brokers are and how to log in.
-fn client_config(config: &KafkaConfig) -> ClientConfig {
+fn client_config(config: &KafkaConfig, timeout: Duration) -> ClientConfig {
     let mut client = ClientConfig::new();
     client.set("bootstrap.servers", &config.bootstrap.0).set("client.id", "debezium-exporter");
     // A monitor never creates what it watches. A metadata request that names a topic and
@@ -309,6 +309,11 @@ fn client_config(config: &KafkaConfig) -> ClientConfig {
     // broker's defaults, not compacted. librdkafka allows it by default on producer-type
     // handles, which the admin client is.
     client.set("allow.auto.create.topics", "false");
+    // A request unanswered within the poll's timeout closes its connection (socket.max.fails
+    // is 1), so a silent, half-open connection is replaced by the next poll rather than after
+    // librdkafka's default minute; keepalives notice a vanished peer between polls.
+    let request_timeout = timeout.max(Duration::from_secs(2)).as_millis().to_string();
+    client.set("socket.timeout.ms", &request_timeout).set("socket.keepalive.enable", "true");
     let security = &config.security;
     let protocol = match (&security.sasl, &security.tls) {
         (None, None) => "plaintext",
@@ -336,11 +341,11 @@ impl KafkaSource {
         let context = || Context { last_error: last_error.clone() };
         // Metadata, watermarks, groups: this handle never subscribes, assigns nor commits, so it
         // never joins a group on the broker and never fetches a record.
-        let consumer = client_config(config).create_with_context(context())?;
+        let consumer = client_config(config, timeout).create_with_context(context())?;
         // The newest records are read by a handle of their own, made for each read and dropped
         // after it (see `read_newest`). librdkafka refuses `assign` without a group id; it never
         // subscribes or commits, so it never joins the group.
-        let mut reader = client_config(config);
+        let mut reader = client_config(config, timeout);
         reader
             .set("group.id", "debezium-exporter")
             .set("enable.auto.commit", "false")
@@ -352,7 +357,7 @@ impl KafkaSource {
             // answer is never parsed (see `read_newest`).
             .set("fetch.wait.max.ms", &(timeout.as_millis() + 1000).min(300_000).to_string())
             .set("socket.timeout.ms", &(timeout.as_millis() + 3000).min(301_000).max(10_000).to_string());
-        let admin = client_config(config).create_with_context(context())?;
+        let admin = client_config(config, timeout).create_with_context(context())?;
         Ok(KafkaSource {
             cluster: config.cluster(),
             published,

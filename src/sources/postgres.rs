@@ -42,7 +42,11 @@ pub const APPLICATION_NAME: &str = "debezium-exporter";
 pub const MIN_VERSION_NUM: i32 = 100_000;
 
 const FIRST_RETRY: Duration = Duration::from_secs(1);
-const MAX_RETRY: Duration = Duration::from_secs(30);
+/// The longest wait between connection attempts: a recovered database is seen again within
+/// one default poll interval, however long it was down.
+const MAX_RETRY: Duration = Duration::from_secs(10);
+/// Idle time before the kernel probes the connection (then every third of it, three times).
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
 
 /// What the queries depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -487,6 +491,10 @@ struct Session {
     connection: Option<Connection>,
     backoff: Backoff,
     clock: InactivityClock,
+    /// Set while a poll runs. Still set when the next poll starts means the poll loop's
+    /// timeout dropped the last one mid-query: its connection may be silent for good (a
+    /// half-open TCP connection after a firewall dropped its state), so it is not reused.
+    polling: bool,
 }
 
 /// Polls one PostgreSQL database.
@@ -529,7 +537,15 @@ impl PostgresSource {
             config.password(password.trim_end_matches(['\r', '\n']));
         }
         let wire_mode = tls::wire_mode(self.sslmode, config.get_hosts());
-        config.application_name(APPLICATION_NAME).connect_timeout(self.timeout).ssl_mode(wire_mode);
+        // Keepalives let the kernel notice a peer that vanished between polls, too.
+        config
+            .application_name(APPLICATION_NAME)
+            .connect_timeout(self.timeout)
+            .ssl_mode(wire_mode)
+            .keepalives(true)
+            .keepalives_idle(KEEPALIVE_IDLE)
+            .keepalives_interval(KEEPALIVE_IDLE / 3)
+            .keepalives_retries(3);
         let tls = tls::connector(self.sslmode, self.ca_file.as_deref())
             .map_err(|message| PollError::new(ErrorReason::Connect, message))?;
         let (client, connection) = config.connect(tls).await.map_err(|error| {
@@ -738,7 +754,18 @@ impl Source for PostgresSource {
 
     async fn poll(&self) -> Result<Arc<dyn Observation>, PollError> {
         let mut session = self.session.lock().await;
-        let Session { connection: slot, backoff, clock } = &mut *session;
+        if std::mem::replace(&mut session.polling, true) && session.connection.take().is_some() {
+            tracing::debug!(db = %self.db, "the last poll timed out: reconnecting");
+        }
+        let observed = self.poll_session(&mut session).await;
+        session.polling = false;
+        observed
+    }
+}
+
+impl PostgresSource {
+    async fn poll_session(&self, session: &mut Session) -> Result<Arc<dyn Observation>, PollError> {
+        let Session { connection: slot, backoff, clock, .. } = session;
         if slot.as_ref().is_some_and(|connection| connection.client.is_closed()) {
             *slot = None;
         }

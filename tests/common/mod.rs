@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod alerting;
+pub mod fault_proxy;
 pub mod kafka;
 pub mod local_postgres;
 
