@@ -85,6 +85,15 @@ pub struct ServeFlags {
     /// Web configuration file for basic auth, in the Prometheus exporter-toolkit format.
     #[arg(long = "web.config.file", value_name = "FILE")]
     pub web_config_file: Option<PathBuf>,
+    /// Most connections open at once; at the cap a new one replaces the longest idle.
+    #[arg(long = "web.max-connections", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// How long a client may take to send its request head (and finish a TLS handshake).
+    #[arg(long = "web.read-header-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub read_header_timeout: Option<Duration>,
+    /// How long a connection may stay open without a request.
+    #[arg(long = "web.idle-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
     /// How often every source is polled (e.g. 10s, 1m).
     #[arg(long = "poll.interval", value_name = "DURATION", value_parser = parse_duration)]
     pub poll_interval: Option<Duration>,
@@ -129,6 +138,15 @@ pub struct WebConfig {
     pub telemetry_path: String,
     /// Exporter-toolkit web configuration file (basic auth); none by default.
     pub config_file: Option<PathBuf>,
+    /// Most connections open at once; at the cap a new one replaces the longest idle, so
+    /// idle or trickling clients cannot lock scrapes out.
+    pub max_connections: usize,
+    /// How long a client may take to send its request head (and finish a TLS handshake).
+    #[serde(with = "humantime_serde")]
+    pub read_header_timeout: Duration,
+    /// How long a connection may stay open without a request.
+    #[serde(with = "humantime_serde")]
+    pub idle_timeout: Duration,
 }
 
 impl Default for WebConfig {
@@ -137,6 +155,9 @@ impl Default for WebConfig {
             listen_address: DEFAULT_LISTEN_ADDRESS.to_owned(),
             telemetry_path: "/metrics".to_owned(),
             config_file: None,
+            max_connections: 512,
+            read_header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -634,6 +655,15 @@ impl Config {
         if let Some(file) = &flags.web_config_file {
             self.web.config_file = Some(file.clone());
         }
+        if let Some(max) = flags.max_connections {
+            self.web.max_connections = max;
+        }
+        if let Some(timeout) = flags.read_header_timeout {
+            self.web.read_header_timeout = timeout;
+        }
+        if let Some(timeout) = flags.idle_timeout {
+            self.web.idle_timeout = timeout;
+        }
         if let Some(interval) = flags.poll_interval {
             self.poll.interval = interval;
         }
@@ -657,6 +687,12 @@ impl Config {
                 "web.telemetry_path: `{}` must start with / and not be / itself",
                 self.web.telemetry_path
             )));
+        }
+        if self.web.max_connections == 0 {
+            return Err(ConfigError("web.max_connections: must be at least 1".to_owned()));
+        }
+        if self.web.read_header_timeout.is_zero() || self.web.idle_timeout.is_zero() {
+            return Err(ConfigError("web: read_header_timeout and idle_timeout must be above zero".to_owned()));
         }
         if self.poll.interval.is_zero() || self.poll.timeout.is_zero() {
             return Err(ConfigError("poll: interval and timeout must be above zero".to_owned()));

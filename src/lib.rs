@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod generate;
 pub mod http;
+pub mod listen;
 pub mod published;
 pub mod render;
 pub mod server;

@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use debezium_exporter::config::{Config, LogFormat, ServeFlags, WebConfigFile};
 use debezium_exporter::generate::{self, Lang, Options};
+use debezium_exporter::listen;
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::Store;
 use debezium_exporter::source::{self, Schedule};
@@ -198,27 +199,26 @@ async fn run(config: Config, web: WebConfigFile) -> anyhow::Result<()> {
     let address = config.listen_address()?;
     let state = Arc::new(AppState::new(store, config.web.telemetry_path.clone(), web.basic_auth_users));
     let app = server::app(state);
-    match &web.tls_server_config {
+    let limits = listen::Limits {
+        max_connections: config.web.max_connections,
+        read_header_timeout: config.web.read_header_timeout,
+        idle_timeout: config.web.idle_timeout,
+    };
+    let tls = match &web.tls_server_config {
         Some(tls) => {
             let rustls = RustlsConfig::from_pem_file(&tls.cert_file, &tls.key_file)
                 .await
                 .with_context(|| format!("cannot load {} and {}", tls.cert_file.display(), tls.key_file.display()))?;
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-            });
-            tracing::info!(%address, path = %config.web.telemetry_path, "serving metrics over HTTPS");
-            axum_server::bind_rustls(address, rustls).handle(handle).serve(app.into_make_service()).await?;
+            Some(rustls.get_inner())
         }
-        None => {
-            let listener =
-                tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
-            tracing::info!(%address, path = %config.web.telemetry_path, "serving metrics");
-            axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
-        }
-    }
+        None => None,
+    };
+    listen::raise_open_files_limit();
+    let listener =
+        tokio::net::TcpListener::bind(address).await.with_context(|| format!("cannot listen on {address}"))?;
+    let scheme = if tls.is_some() { "HTTPS" } else { "HTTP" };
+    tracing::info!(%address, path = %config.web.telemetry_path, "serving metrics over {scheme}");
+    listen::serve(listener, app, tls, limits, shutdown_signal()).await;
     let _ = stop.send(true);
     for poller in pollers {
         let _ = poller.await;

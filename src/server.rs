@@ -31,9 +31,68 @@ const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
 pub struct AppState {
     pub store: Arc<Store>,
     pub telemetry_path: String,
-    /// Username → bcrypt hash, from the exporter-toolkit web config; empty means no auth.
-    pub basic_auth_users: HashMap<String, String>,
+    logins: Logins,
     rendered: Mutex<Option<Rendered>>,
+}
+
+/// Basic auth against the exporter-toolkit users, with bcrypt paid once per credential.
+struct Logins {
+    /// Username → bcrypt hash; empty means no auth.
+    users: HashMap<String, String>,
+    /// Checked against for an unknown user, so that it costs what a known one does and the
+    /// answer's timing does not tell which usernames exist.
+    decoy: Option<String>,
+    /// SHA-256 of (user, password, hash) of logins bcrypt accepted, as the exporter-toolkit
+    /// caches them: a scrape every few seconds would otherwise pay bcrypt (~90 ms) each time.
+    verified: Mutex<std::collections::HashSet<[u8; 32]>>,
+    /// At most this many bcrypt checks at once: a flood of wrong passwords queues here instead
+    /// of filling the blocking pool; logins already verified never wait for it.
+    checking: tokio::sync::Semaphore,
+}
+
+/// The most logins remembered; past it the memory starts again.
+const MAX_VERIFIED: usize = 1024;
+
+impl Logins {
+    fn new(users: HashMap<String, String>) -> Self {
+        let cost = users.values().find_map(|hash| hash.parse::<bcrypt::HashParts>().ok()).map(|parts| parts.get_cost());
+        let decoy = cost.and_then(|cost| bcrypt::hash("debezium-exporter decoy", cost).ok());
+        Logins { users, decoy, verified: Mutex::default(), checking: tokio::sync::Semaphore::new(2) }
+    }
+
+    async fn allows(&self, user: &str, password: &str) -> bool {
+        let known = self.users.get(user);
+        let Some(hash) = known.or(self.decoy.as_ref()) else { return false };
+        let key = credential_key(user, password, hash);
+        if known.is_some() && self.verified.lock().expect("login cache lock poisoned").contains(&key) {
+            return true;
+        }
+        let Ok(_permit) = self.checking.acquire().await else { return false };
+        let (password, checked) = (password.to_owned(), hash.clone());
+        // bcrypt is slow on purpose: keep it off the async workers.
+        let matches = tokio::task::spawn_blocking(move || bcrypt::verify(password, &checked).unwrap_or(false))
+            .await
+            .unwrap_or(false);
+        if !(matches && known.is_some()) {
+            return false;
+        }
+        let mut verified = self.verified.lock().expect("login cache lock poisoned");
+        if verified.len() >= MAX_VERIFIED {
+            verified.clear();
+        }
+        verified.insert(key);
+        true
+    }
+}
+
+fn credential_key(user: &str, password: &str, hash: &str) -> [u8; 32] {
+    use sha2::Digest;
+    let mut digest = sha2::Sha256::new();
+    for part in [user, password, hash] {
+        digest.update((part.len() as u64).to_be_bytes());
+        digest.update(part.as_bytes());
+    }
+    digest.finalize().into()
 }
 
 /// One rendering of the store, plain and gzipped.
@@ -46,7 +105,7 @@ struct Rendered {
 
 impl AppState {
     pub fn new(store: Arc<Store>, telemetry_path: String, basic_auth_users: HashMap<String, String>) -> Self {
-        AppState { store, telemetry_path, basic_auth_users, rendered: Mutex::new(None) }
+        AppState { store, telemetry_path, logins: Logins::new(basic_auth_users), rendered: Mutex::new(None) }
     }
 
     /// The exposition text for the store's current generation, rendered at most once.
@@ -113,7 +172,12 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         .any(|coding| {
             let mut parts = coding.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|param| param.replace(' ', "") == "q=0");
+            // RFC 9110: a weight of 0 (`q=0`, `q=0.0`, `Q=0.000`) means "not acceptable".
+            let refused = parts.any(|param| {
+                let param = param.replace(' ', "");
+                let weight = param.strip_prefix("q=").or_else(|| param.strip_prefix("Q="));
+                weight.is_some_and(|weight| weight.parse::<f32>().map_or(true, |q| q <= 0.0))
+            });
             name.eq_ignore_ascii_case("gzip") && !refused
         })
 }
@@ -128,7 +192,7 @@ async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str
 
 /// Checks basic auth against the exporter-toolkit users, when any are configured.
 async fn basic_auth(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    if state.basic_auth_users.is_empty() {
+    if state.logins.users.is_empty() {
         return next.run(request).await;
     }
     let credentials = request
@@ -139,16 +203,7 @@ async fn basic_auth(State(state): State<Arc<AppState>>, request: Request, next: 
         .and_then(|encoded| base64_decode(encoded.trim()))
         .and_then(|decoded| decoded.split_once(':').map(|(user, password)| (user.to_owned(), password.to_owned())));
     let allowed = match credentials {
-        Some((user, password)) => match state.basic_auth_users.get(&user) {
-            Some(hash) => {
-                let hash = hash.clone();
-                // bcrypt is slow on purpose: keep it off the async workers.
-                tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
-                    .await
-                    .unwrap_or(false)
-            }
-            None => false,
-        },
+        Some((user, password)) => state.logins.allows(&user, &password).await,
         None => false,
     };
     if allowed {
@@ -262,11 +317,33 @@ mod tests {
         assert_eq!(unzipped, plain);
     }
 
+    #[tokio::test]
+    async fn a_verified_login_skips_bcrypt_and_an_unknown_user_pays_for_it() {
+        use futures::FutureExt;
+        let hash = bcrypt::hash("s3cret", 4).unwrap();
+        let logins = Logins::new(HashMap::from([("prometheus".to_owned(), hash)]));
+        assert!(logins.allows("prometheus", "s3cret").await);
+        assert!(!logins.allows("prometheus", "wrong").await);
+        assert!(!logins.allows("nobody", "s3cret").await);
+
+        // With every bcrypt slot taken, only what needs no bcrypt can answer at once.
+        let _busy = logins.checking.acquire_many(2).await.unwrap();
+        assert_eq!(logins.allows("prometheus", "s3cret").now_or_never(), Some(true), "verified once, not again");
+        assert_eq!(logins.allows("prometheus", "wrong").now_or_never(), None, "a wrong password is checked");
+        assert_eq!(logins.allows("nobody", "s3cret").now_or_never(), None, "an unknown user costs a check too");
+    }
+
     #[test]
     fn gzip_refused_with_q0_is_not_used() {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0, identity"));
         assert!(!accepts_gzip(&headers));
+        for refused in ["gzip;q=0.0", "gzip; Q=0.000", "identity, gzip;q=0."] {
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(refused));
+            assert!(!accepts_gzip(&headers), "{refused}");
+        }
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0.001"));
+        assert!(accepts_gzip(&headers));
     }
 
     #[tokio::test]

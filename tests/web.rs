@@ -57,3 +57,78 @@ fn a_bad_web_config_exits_2_naming_the_key() {
     assert!(stderr.contains("basic_auth_users.alice: not a bcrypt hash"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }
+
+/// Whether the server has closed `stream`: a read returns end-of-file (or an error) at once.
+fn closed_by_server(stream: &mut std::net::TcpStream) -> bool {
+    use std::io::Read;
+    stream.set_read_timeout(Some(std::time::Duration::from_millis(100))).unwrap();
+    let mut byte = [0u8; 1];
+    match stream.read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(error) => !matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut),
+    }
+}
+
+/// Idle and trickling (slowloris) clients up to the cap and beyond: scrapes keep answering,
+/// and the server closes what sends no request. Before, nothing was ever closed: 20,000 idle
+/// connections used up the file descriptors and every scrape timed out.
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_and_trickling_clients_cannot_lock_scrapes_out() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+    let exporter = Exporter::start(&[
+        "--web.max-connections",
+        "16",
+        "--web.read-header-timeout",
+        "2s",
+        "--web.idle-timeout",
+        "3s",
+    ]);
+    let address = exporter.base.trim_start_matches("http://").to_owned();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let scrape = || async {
+        let response = client.get(format!("{}/metrics", exporter.base)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("debezium_exporter_build_info"));
+    };
+
+    // Three times the cap: silent connections, and connections that trickle a request head.
+    let mut idle = Vec::new();
+    let mut trickling = Vec::new();
+    for index in 0..48 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        if index % 2 == 0 {
+            stream.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n").unwrap();
+            trickling.push(stream);
+        } else {
+            idle.push(stream);
+        }
+        if index % 8 == 7 {
+            scrape().await;
+        }
+    }
+    // At the cap, every new connection takes the place of the longest idle one.
+    for _ in 0..10 {
+        scrape().await;
+    }
+    let evicted = idle.iter_mut().chain(trickling.iter_mut()).map(closed_by_server).filter(|closed| *closed).count();
+    assert!(evicted >= 48 - 16, "only {evicted} of 48 connections closed with a cap of 16");
+
+    // What is left open is closed by the timeouts: the head after 2 s, idleness after 3 s.
+    let mut last = Vec::new();
+    for index in 0..8 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        if index % 2 == 0 {
+            stream.write_all(b"GET /metr").unwrap();
+        }
+        last.push(stream);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !last.iter_mut().map(closed_by_server).all(|closed| closed) {
+        assert!(Instant::now() < deadline, "idle and trickling connections still open after 30 s");
+        let _ = last.iter_mut().map(|stream| stream.write_all(b"X")).count();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    scrape().await;
+}
