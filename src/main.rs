@@ -157,7 +157,7 @@ fn check(flags: &CheckFlags) -> ExitCode {
     };
     match flags.output {
         CheckOutput::Text => print!("{}", report.human()),
-        CheckOutput::Json => println!("{}", serde_json::to_string_pretty(&report).expect("the report serializes")),
+        CheckOutput::Json => println!("{}", report.json()),
     }
     if report.healthy() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

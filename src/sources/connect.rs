@@ -29,6 +29,7 @@ use crate::http::HttpClient;
 use crate::published::{OutboxRoute, PublishedTopics};
 use crate::snapshot::{DebeziumConnector, Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
+use crate::text::{percent_encode_segment, shell_quote};
 
 /// Connector and task states as Connect reports them, in the order we render them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -445,6 +446,12 @@ impl ClusterState {
         }
         routes
     }
+
+    /// `REST/connectors/NAME/rest` as one shell word for the commands `check` prints, the
+    /// name percent-encoded.
+    fn connector_url(&self, name: &str, rest: &str) -> String {
+        shell_quote(&format!("{}/connectors/{}/{rest}", self.rest_url, percent_encode_segment(name)))
+    }
 }
 
 impl Observation for ClusterState {
@@ -532,12 +539,15 @@ impl Observation for ClusterState {
         for connector in &self.connectors {
             let name = &connector.name;
             let subject = format!("connect {cluster} / connector {name}");
+            // The name is whatever whoever created the connector chose: quoted for the shell,
+            // and percent-encoded inside URLs, so a pasted command only ever names it.
             let log = format!(
-                "Read the worker's log around the failure (runbook step 1): grep '{name}' <connect worker log>"
+                "Read the worker's log around the failure (runbook step 1): grep -F -- {} <connect worker log>",
+                shell_quote(name)
             );
             let restart = format!(
-                "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST '{}/connectors/{name}/restart?includeTasks=true&onlyFailed=true'",
-                self.rest_url
+                "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST {}",
+                self.connector_url(name, "restart?includeTasks=true&onlyFailed=true")
             );
             match connector.state {
                 Some(State::Failed) => findings.push(Finding {
@@ -554,8 +564,8 @@ impl Observation for ClusterState {
                     runbook: Anchor::S1Restart.id(),
                     actions: match state {
                         State::Paused => vec![format!(
-                            "Resume it if the pause was not deliberate: curl -X PUT '{}/connectors/{name}/resume'",
-                            self.rest_url
+                            "Resume it if the pause was not deliberate: curl -X PUT {}",
+                            self.connector_url(name, "resume")
                         )],
                         _ => vec![
                             log.clone(),
@@ -588,8 +598,8 @@ impl Observation for ClusterState {
                             actions: vec![format!(
                                 "To capture changes, set snapshot.mode to no_data (formerly never) and update the \
                                  connector: curl -X PUT -H 'Content-Type: application/json' \
-                                 '{}/connectors/{name}/config' -d @<its config>",
-                                self.rest_url
+                                 {} -d @<its config>",
+                                self.connector_url(name, "config")
                             )],
                         });
                     } else if stuck && !task_failed {
@@ -978,6 +988,47 @@ mod tests {
         assert_eq!(paused.len(), 1);
         assert_eq!(paused[0].severity, Urgency::Warning);
         assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
+    }
+
+    /// A name as Connect accepts it from whoever may create connectors.
+    const HOSTILE: &str = "x'; touch /tmp/PWNED; echo '";
+
+    /// The command after `prefix` in one of `finding`'s actions, up to `end`.
+    fn command<'a>(finding: &'a Finding, prefix: &str, end: &str) -> &'a str {
+        let action = finding.actions.iter().find_map(|action| action.split_once(prefix)).map(|(_, rest)| rest);
+        let action = action.unwrap_or_else(|| panic!("no `{prefix}` in {:?}", finding.actions));
+        action.split(end).next().unwrap()
+    }
+
+    #[test]
+    fn printed_commands_pass_a_hostile_connector_name_as_one_encoded_word() {
+        let mut state = cluster("expand-task-failed.json");
+        state.rest_url = "http://connect:8083".into();
+        state.connectors.iter_mut().find(|connector| connector.name == "billing").unwrap().name = HOSTILE.into();
+        let findings = state.findings("dc1", &Facts::default());
+        let encoded = "x%27%3B%20touch%20%2Ftmp%2FPWNED%3B%20echo%20%27";
+        let restart = crate::text::tests::shell_words(command(&findings[0], "step 2): ", "\n"));
+        let url = format!("http://connect:8083/connectors/{encoded}/restart?includeTasks=true&onlyFailed=true");
+        assert_eq!(restart, ["curl", "-X", "POST", url.as_str()]);
+        let grep = crate::text::tests::shell_words(command(&findings[0], "step 1): ", " <"));
+        assert_eq!(grep, ["grep", "-F", "--", HOSTILE]);
+
+        let mut paused = cluster("expand-paused.json");
+        paused.rest_url = "http://connect:8083".into();
+        paused.connectors.iter_mut().find(|connector| connector.name == "inventory").unwrap().name = HOSTILE.into();
+        let resume =
+            crate::text::tests::shell_words(command(&paused.findings("dc1", &Facts::default())[0], ": ", "\n"));
+        assert_eq!(resume, ["curl", "-X", "PUT", &format!("http://connect:8083/connectors/{encoded}/resume")]);
+
+        let mut stuck = cluster("expand-running.json");
+        stuck.rest_url = "http://connect:8083".into();
+        let billing = stuck.connectors.iter_mut().find(|connector| connector.name == "billing").unwrap();
+        billing.debezium.as_mut().unwrap().snapshot_mode = Some("initial_only".into());
+        billing.name = HOSTILE.into();
+        let finding = &stuck.findings("dc1", &one_bridge_streaming_inventory())[0];
+        let update = crate::text::tests::shell_words(command(finding, "connector: ", " -d @"));
+        let config_url = format!("http://connect:8083/connectors/{encoded}/config");
+        assert_eq!(update, ["curl", "-X", "PUT", "-H", "Content-Type: application/json", config_url.as_str()]);
     }
 
     /// One JMX bridge, answering, on which only the `inventory` connector streams.
