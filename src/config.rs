@@ -39,6 +39,27 @@ macro_rules! parsed_from_string {
     };
 }
 
+/// Deserializes a string through `check`, failing while the scalar itself is read, so that
+/// the error points at the value's own line and column (as `parsed_from_string!` does) for
+/// fields that keep a plain type. An error raised after the scalar was read would carry the
+/// location of the enclosing section instead.
+fn checked_str<'de, D, T>(deserializer: D, check: fn(&str) -> Result<T, String>) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Check<T>(fn(&str) -> Result<T, String>);
+    impl<T> serde::de::Visitor<'_> for Check<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            (self.0)(text).map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(Check(check))
+}
+
 mod postgres;
 
 pub use postgres::{
@@ -79,7 +100,8 @@ pub struct ServeFlags {
     /// Address to serve /metrics on.
     #[arg(long = "web.listen-address", value_name = "ADDR")]
     pub listen_address: Option<String>,
-    /// Path under which to expose metrics.
+    /// Path under which to expose metrics: letters, digits, `-`, `.`, `_`, `~` and `/`; not
+    /// `/`, `/healthz` or `/readyz`, which the exporter serves itself.
     #[arg(long = "web.telemetry-path", value_name = "PATH")]
     pub telemetry_path: Option<String>,
     /// Web configuration file for basic auth, in the Prometheus exporter-toolkit format.
@@ -125,7 +147,9 @@ pub struct Config {
 pub struct WebConfig {
     /// Address to serve /metrics on.
     pub listen_address: String,
-    /// Path under which to expose metrics.
+    /// Path under which to expose metrics: letters, digits, `-`, `.`, `_`, `~` and `/`; not
+    /// `/`, `/healthz` or `/readyz`, which the exporter serves itself.
+    #[serde(deserialize_with = "telemetry_path")]
     pub telemetry_path: String,
     /// Exporter-toolkit web configuration file (basic auth); none by default.
     pub config_file: Option<PathBuf>,
@@ -139,6 +163,37 @@ impl Default for WebConfig {
             config_file: None,
         }
     }
+}
+
+fn telemetry_path<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    checked_str(deserializer, |path| check_telemetry_path(path).map(|()| path.to_owned()))
+}
+
+/// The paths the server routes itself; the metrics must not shadow them (axum panics).
+const RESERVED_PATHS: [&str; 3] = ["/", "/healthz", "/readyz"];
+
+/// A path the router can serve as written: the router reads `{x}`, `{*x}` (parameters, which
+/// would match any path) and segments starting with `:` or `*` (refused with a panic), and
+/// clients resolve `.`, `..` and empty segments away; so only unreserved characters are
+/// allowed, in non-empty segments.
+fn check_telemetry_path(path: &str) -> Result<(), String> {
+    if RESERVED_PATHS.contains(&path) {
+        return Err(format!("`{path}` is served by the exporter itself; choose another path, such as /metrics"));
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(format!("`{path}` must start with /"));
+    };
+    if let Some(bad) = path.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '/'))) {
+        return Err(format!(
+            "`{path}` holds `{bad}`: use only letters, digits, `-`, `.`, `_`, `~` and `/` \
+             (the router reads `{{`, `}}`, `*` and `:` as parameters)"
+        ));
+    }
+    let segments: Vec<&str> = rest.strip_suffix('/').unwrap_or(rest).split('/').collect();
+    if segments.iter().any(|segment| segment.is_empty() || *segment == "." || *segment == "..") {
+        return Err(format!("`{path}` has an empty, `.` or `..` segment, which clients resolve away"));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -629,6 +684,7 @@ impl Config {
             self.web.listen_address = address.clone();
         }
         if let Some(path) = &flags.telemetry_path {
+            check_telemetry_path(path).map_err(|error| ConfigError(format!("--web.telemetry-path: {error}")))?;
             self.web.telemetry_path = path.clone();
         }
         if let Some(file) = &flags.web_config_file {
@@ -652,12 +708,6 @@ impl Config {
     /// Checks what spans more than one key.
     fn validate(&self) -> Result<(), ConfigError> {
         self.listen_address()?;
-        if !self.web.telemetry_path.starts_with('/') || self.web.telemetry_path.len() < 2 {
-            return Err(ConfigError(format!(
-                "web.telemetry_path: `{}` must start with / and not be / itself",
-                self.web.telemetry_path
-            )));
-        }
         if self.poll.interval.is_zero() || self.poll.timeout.is_zero() {
             return Err(ConfigError("poll: interval and timeout must be above zero".to_owned()));
         }
