@@ -43,12 +43,13 @@ macro_rules! parsed_from_string {
 /// the error points at the value's own line and column (as `parsed_from_string!` does) for
 /// fields that keep a plain type. An error raised after the scalar was read would carry the
 /// location of the enclosing section instead.
-fn checked_str<'de, D, T>(deserializer: D, check: fn(&str) -> Result<T, String>) -> Result<T, D::Error>
+fn checked_str<'de, D, T, F>(deserializer: D, check: F) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
+    F: FnOnce(&str) -> Result<T, String>,
 {
-    struct Check<T>(fn(&str) -> Result<T, String>);
-    impl<T> serde::de::Visitor<'_> for Check<T> {
+    struct Check<F>(F);
+    impl<T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'_> for Check<F> {
         type Value = T;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a string")
@@ -60,7 +61,50 @@ where
     deserializer.deserialize_str(Check(check))
 }
 
+/// An optional path, `check`ed while its scalar is read (see [`checked_str`]).
+fn checked_path<'de, D, F>(deserializer: D, check: F) -> Result<Option<PathBuf>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    F: FnOnce(&Path) -> Result<(), String>,
+{
+    struct Optional<F>(F);
+    impl<'de, F: FnOnce(&Path) -> Result<(), String>> serde::de::Visitor<'de> for Optional<F> {
+        type Value = Option<PathBuf>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a path")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            let check = self.0;
+            checked_str(deserializer, |text| {
+                let path = PathBuf::from(text);
+                check(&path).map(|()| Some(path))
+            })
+        }
+    }
+    deserializer.deserialize_option(Optional(check))
+}
+
+/// A file that must be readable now (it is read again later, so that a rotated one is used).
+fn readable_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<PathBuf>, D::Error> {
+    checked_path(deserializer, |path| read_small_file(path).map(drop))
+}
+
+/// A CA bundle; checked now, so that a mistake stops the start rather than every poll.
+fn ca_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<PathBuf>, D::Error> {
+    checked_path(deserializer, check_ca_file)
+}
+
+fn check_ca_file(path: &Path) -> Result<(), String> {
+    read_small_file(path).map(drop)
+}
+
+mod files;
 mod postgres;
+
+pub use files::{MAX_FILE_BYTES, read_small_file, read_small_text};
 
 pub use postgres::{
     Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, SslMode, error_chain, quote_identifier,
@@ -412,6 +456,7 @@ pub struct KafkaSecurity {
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaTls {
     /// PEM file with the CA that signed the brokers' certificates.
+    #[serde(deserialize_with = "ca_file")]
     pub ca_file: Option<PathBuf>,
 }
 
@@ -451,7 +496,8 @@ struct RawSasl {
     mechanism: SaslMechanism,
     username: String,
     password: Option<Secret>,
-    password_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "password_file")]
+    password_file: Option<Secret>,
 }
 
 impl TryFrom<RawSasl> for SaslConfig {
@@ -460,7 +506,7 @@ impl TryFrom<RawSasl> for SaslConfig {
     fn try_from(raw: RawSasl) -> Result<Self, String> {
         let password = match (raw.password, raw.password_file) {
             (Some(password), None) => password,
-            (None, Some(file)) => Secret::from_file(&file)?,
+            (None, Some(password)) => password,
             (None, None) => return Err("sasl needs `password` or `password_file`".to_owned()),
             (Some(_), Some(_)) => return Err("sasl takes `password` or `password_file`, not both".to_owned()),
         };
@@ -551,7 +597,8 @@ pub struct BasicAuth {
 struct RawBasicAuth {
     username: String,
     password: Option<Secret>,
-    password_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "password_file")]
+    password_file: Option<Secret>,
 }
 
 impl TryFrom<RawBasicAuth> for BasicAuth {
@@ -560,7 +607,7 @@ impl TryFrom<RawBasicAuth> for BasicAuth {
     fn try_from(raw: RawBasicAuth) -> Result<Self, String> {
         let password = match (raw.password, raw.password_file) {
             (Some(password), None) => password,
-            (None, Some(file)) => Secret::from_file(&file)?,
+            (None, Some(password)) => password,
             (None, None) => return Err("basic_auth needs `password` or `password_file`".to_owned()),
             (Some(_), Some(_)) => return Err("basic_auth takes `password` or `password_file`, not both".to_owned()),
         };
@@ -572,6 +619,7 @@ impl TryFrom<RawBasicAuth> for BasicAuth {
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
     /// PEM file with the CA that signed the upstream's certificate.
+    #[serde(deserialize_with = "ca_file")]
     pub ca_file: Option<PathBuf>,
     /// Accept any certificate. For tests only.
     pub insecure_skip_verify: bool,
@@ -589,10 +637,13 @@ impl Secret {
     }
 
     fn from_file(path: &Path) -> Result<Self, String> {
-        std::fs::read_to_string(path)
-            .map(|text| Secret(text.trim_end_matches(['\r', '\n']).to_owned()))
-            .map_err(|error| format!("cannot read password_file {}: {error}", path.display()))
+        read_small_text(path).map(|text| Secret(text.trim_end_matches(['\r', '\n']).to_owned()))
     }
+}
+
+/// `password_file`, read while its scalar is read so that an error points at it.
+fn password_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
+    checked_str(deserializer, |text| Secret::from_file(Path::new(text)).map(Some))
 }
 
 impl TryFrom<String> for Secret {
@@ -625,8 +676,7 @@ impl Config {
     }
 
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|error| ConfigError(format!("{}: {error}", path.display())))?;
+        let text = read_small_text(path).map_err(ConfigError)?;
         Config::from_yaml(&text).map_err(|ConfigError(message)| ConfigError(format!("{}: {message}", path.display())))
     }
 
@@ -815,16 +865,12 @@ pub struct TlsServerConfig {
 impl WebConfigFile {
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
         let in_file = |ConfigError(message)| ConfigError(format!("{}: {message}", path.display()));
-        let text = std::fs::read_to_string(path).map_err(|error| in_file(ConfigError(error.to_string())))?;
+        let text = read_small_text(path).map_err(ConfigError)?;
         let file: WebConfigFile = parse_yaml(&text).map_err(in_file)?;
         if let Some(tls) = &file.tls_server_config {
             for (key, path) in [("cert_file", &tls.cert_file), ("key_file", &tls.key_file)] {
-                if !path.is_file() {
-                    return Err(in_file(ConfigError(format!(
-                        "tls_server_config.{key}: {} is not a file",
-                        path.display()
-                    ))));
-                }
+                read_small_file(path)
+                    .map_err(|error| in_file(ConfigError(format!("tls_server_config.{key}: {error}"))))?;
             }
         }
         if file.http_server_config.is_some() {
@@ -967,7 +1013,7 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), "tls_server_config:\n  cert_file: /nonexistent.pem\n  key_file: k.pem\n").unwrap();
         let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
-        assert!(error.ends_with("tls_server_config.cert_file: /nonexistent.pem is not a file"), "{error}");
+        assert!(error.contains("tls_server_config.cert_file: cannot read /nonexistent.pem: No such file"), "{error}");
         std::fs::write(
             file.path(),
             "tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert\n",

@@ -26,7 +26,7 @@ pub struct PostgresConfig {
     /// logged or shown, but `password_file` keeps it out of the file altogether.
     pub dsn: PostgresDsn,
     /// File holding the password; read on every (re)connect, so a rotated password is picked up.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::readable_file")]
     pub password_file: Option<PathBuf>,
     /// TLS as libpq's `sslmode`: `disable`, `prefer` (the default: TLS when the server offers
     /// it, unverified), `require` (TLS; verified like verify-ca when a CA is given),
@@ -36,7 +36,7 @@ pub struct PostgresConfig {
     pub sslmode: Option<SslMode>,
     /// PEM file of the CA certificates the server's certificate must chain to; needed by
     /// verify-ca and verify-full. Overrides the DSN's `sslrootcert`. Read on every (re)connect.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::ca_file")]
     pub ca_file: Option<PathBuf>,
     /// Overrides `poll.timeout` for this database; also its `statement_timeout`.
     #[serde(default, with = "humantime_serde")]
@@ -492,24 +492,18 @@ pub(super) fn validate(postgres: &[PostgresConfig]) -> Result<(), ConfigError> {
                 database.db()
             )));
         }
-        if let Some(file) = &database.password_file {
-            std::fs::metadata(file).map_err(|error| {
-                ConfigError(format!("sources.postgres[{index}].password_file: {}: {error}", file.display()))
-            })?;
+        // The password file and `ca_file` were read as they were parsed; the DSN's CA is
+        // read here, when no `ca_file` overrides it (parsing a DSN reads no file).
+        if let (None, Some(file)) = (&database.ca_file, &database.dsn.sslrootcert) {
+            super::check_ca_file(file)
+                .map_err(|error| ConfigError(format!("sources.postgres[{index}].dsn: sslrootcert: {error}")))?;
         }
-        match database.ca_file() {
-            Some(file) => {
-                crate::sources::postgres::tls::read_ca_file(file)
-                    .map_err(|error| ConfigError(format!("sources.postgres[{index}].ca_file: {error}")))?;
-            }
-            None if database.sslmode().verifies() => {
-                return Err(ConfigError(format!(
-                    "sources.postgres[{index}].ca_file: sslmode {} needs the CA that signs the server's \
-                     certificate (ca_file, or sslrootcert in the DSN)",
-                    database.sslmode()
-                )));
-            }
-            None => {}
+        if database.ca_file().is_none() && database.sslmode().verifies() {
+            return Err(ConfigError(format!(
+                "sources.postgres[{index}].ca_file: sslmode {} needs the CA that signs the server's \
+                 certificate (ca_file, or sslrootcert in the DSN)",
+                database.sslmode()
+            )));
         }
         let mut tables = std::collections::HashSet::new();
         for (table_index, outbox) in database.outbox.iter().enumerate() {
@@ -653,7 +647,7 @@ mod tests {
         assert!(error.starts_with("sources.postgres[0].ca_file: sslmode verify-full needs the CA"), "{error}");
         let error =
             load("sources:\n  postgres:\n    - dsn: host=h sslmode=verify-ca sslrootcert=/nonexistent/ca.pem\n");
-        assert!(error.starts_with("sources.postgres[0].ca_file: cannot read /nonexistent/ca.pem"), "{error}");
+        assert!(error.starts_with("sources.postgres[0].dsn: sslrootcert: cannot read /nonexistent/ca.pem"), "{error}");
         let yaml = "sources:\n  postgres:\n    - dsn: host=h\n      sslmode: verify_full\n";
         let error = Config::from_yaml(yaml).unwrap_err().to_string();
         assert!(error.starts_with("sources.postgres[0].sslmode: unknown variant `verify_full`"), "{error}");
