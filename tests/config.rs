@@ -76,7 +76,8 @@ fn configuration_files_that_are_not_regular_files_are_refused() {
         }
     }
 
-    let cert = write(&dir, "cert.pem", "");
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert = write(&dir, "cert.pem", &certified.cert.pem());
     for (key, cert_file, key_file) in
         [("cert_file", fifo.as_str(), cert.as_str()), ("key_file", cert.as_str(), "/dev/zero")]
     {
@@ -105,4 +106,114 @@ fn configuration_files_above_a_mebibyte_are_refused() {
     );
     let stderr = refused(&["--config.file", &config]);
     assert!(stderr.contains(&format!("password_file: {password} is larger than 1 MiB")), "{stderr}");
+}
+
+/// Runs `debezium-exporter ARGS` to completion: exit code and stderr.
+fn run(args: &[&str]) -> (Option<i32>, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_debezium-exporter")).args(args).output().unwrap();
+    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// Used to exit 1 through a log line once the server started building its sources.
+#[test]
+fn a_missing_ca_file_exits_2_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write(
+        &dir,
+        "config.yaml",
+        "sources:\n  connect:\n    - url: https://c:8083\n      tls:\n        ca_file: missing.pem\n",
+    );
+    let stderr = refused(&["--config.file", &config]);
+    assert!(
+        stderr.starts_with(&format!(
+            "debezium-exporter: {config}: sources.connect[0].tls.ca_file: cannot read missing.pem"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.trim_end().ends_with("(line 5, column 18)"), "{stderr}");
+}
+
+/// Used to exit 1 through a log line after the exporter had started.
+#[test]
+fn an_unusable_web_certificate_or_key_exits_2_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert = write(&dir, "cert.pem", &certified.cert.pem());
+    let other_key = rcgen::KeyPair::generate().unwrap().serialize_pem();
+    let other_key = write(&dir, "other.key", &other_key);
+    let garbage = write(&dir, "garbage.pem", "garbage\n");
+    for (cert_file, key_file, key) in [
+        (garbage.as_str(), other_key.as_str(), "tls_server_config.cert_file"),
+        (cert.as_str(), garbage.as_str(), "tls_server_config.key_file"),
+        (cert.as_str(), other_key.as_str(), "tls_server_config"),
+    ] {
+        let web =
+            write(&dir, "web.yml", &format!("tls_server_config:\n  cert_file: {cert_file}\n  key_file: {key_file}\n"));
+        let stderr = refused(&["--web.config.file", &web]);
+        assert!(stderr.starts_with(&format!("debezium-exporter: {web}: {key}: ")), "{stderr}");
+        assert!(stderr.contains("(line "), "{stderr}");
+    }
+}
+
+/// `$2y$10$abc` was accepted, and every login then got 401.
+#[test]
+fn a_truncated_bcrypt_hash_exits_2_for_serve_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = write(&dir, "web.yml", "basic_auth_users:\n  alice: $2y$10$abc\n");
+    let stderr = refused(&["--web.config.file", &web]);
+    assert!(
+        stderr.contains(&format!("{web}: basic_auth_users.alice: not a bcrypt hash the server can use")),
+        "{stderr}"
+    );
+    assert!(stderr.trim_end().ends_with("(line 2, column 10)"), "{stderr}");
+    let (code, stderr) = run(&["check", "--connect.url", "http://127.0.0.1:9", "--web.config.file", &web]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("basic_auth_users.alice"), "{stderr}");
+}
+
+/// `1ns` sent Connect 1,194 requests a second.
+#[test]
+fn a_poll_interval_of_a_nanosecond_exits_2() {
+    let stderr = refused(&["--poll.interval", "1ns"]);
+    assert!(stderr.starts_with("debezium-exporter: --poll.interval: 1ns is too short: at least 500ms"), "{stderr}");
+}
+
+/// `generate` read only its own section: `queue_remaining_ratio: 5` made an alert that always
+/// fires, and mistakes elsewhere in the file went unnoticed until `serve`.
+#[test]
+fn generate_checks_the_whole_file_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let config = write(&dir, "config.yaml", "generate:\n  queue_remaining_ratio: 5\n");
+    let (code, stderr) = run(&["generate", "--config.file", &config, "--out", out]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "debezium-exporter: {config}: generate.queue_remaining_ratio: 5 is not between 0 and 1"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.trim_end().ends_with("(line 2, column 26)"), "{stderr}");
+
+    let config = write(
+        &dir,
+        "config.yaml",
+        "sources:\n  connect:\n    - {name: a, url: 'http://a:8083'}\n    - {name: a, url: 'http://b:8083'}\n",
+    );
+    let (code, stderr) = run(&["generate", "--config.file", &config, "--out", out]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("sources.connect[1].name: cluster `a` is configured twice"), "{stderr}");
+    assert!(!std::path::Path::new(out).exists(), "nothing is written from a bad file");
+}
+
+/// A file saved with a byte order mark (as Windows editors do) was refused when it began with
+/// the document marker `---`.
+#[test]
+fn a_config_file_with_a_byte_order_mark_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let config = write(&dir, "config.yaml", "\u{feff}---\ngenerate:\n  queue_remaining_ratio: 0.2\n");
+    let (code, stderr) = run(&["generate", "--config.file", &config, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
 }
