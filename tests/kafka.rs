@@ -483,9 +483,8 @@ async fn deleted_topics_stay_deleted_while_watched() {
         ),
     );
     let exporter = Exporter::start(&["--config.file", &config]);
-    let watermark = |e: &Exposition| {
-        e.value("kafka_topic_partition_high_watermark", &[("topic", &topic), ("partition", "0")])
-    };
+    let watermark =
+        |e: &Exposition| e.value("kafka_topic_partition_high_watermark", &[("topic", &topic), ("partition", "0")]);
     let present = |e: &Exposition| e.value("kafka_connect_internal_topic_present", &[("topic", &internal)]);
     let last_published = |e: &Exposition| e.value("outbox_last_published_timestamp_seconds", &[("topic", &topic)]);
     // Every read the exporter makes has happened at least once: watermarks, the newest record
