@@ -1,9 +1,11 @@
 //! Configuration: the YAML file and the command-line flags, merged into one validated `Config`.
 //!
 //! The file is parsed into typed structs (`deny_unknown_fields`); every value that can be
-//! wrong is checked while it is deserialized, so an error names the file, the key path and
-//! the line and column (`sources.connect[1].url: relative URL without a base at line 7
-//! column 12`). Flags are applied on top of the file.
+//! wrong on its own is checked while it is deserialized (files it names are read then), so an
+//! error names the file, the key path and the line and column (`sources.connect[1].url:
+//! relative URL without a base (line 7, column 12)`). Flags are applied on top of the file
+//! and checked as they are; what spans keys is checked last, and its error is located in the
+//! file by key path (`error::locate`).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -39,16 +41,102 @@ macro_rules! parsed_from_string {
     };
 }
 
+/// Deserializes a string through `check`, failing while the scalar itself is read, so that
+/// the error points at the value's own line and column (as `parsed_from_string!` does) for
+/// fields that keep a plain type. An error raised after the scalar was read would carry the
+/// location of the enclosing section instead.
+fn checked_str<'de, D, T, F>(deserializer: D, check: F) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    F: FnOnce(&str) -> Result<T, String>,
+{
+    struct Check<F>(F);
+    impl<T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'_> for Check<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            (self.0)(text).map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(Check(check))
+}
+
+/// An optional string, `check`ed while its scalar is read (see [`checked_str`]).
+fn checked_option<'de, D, T, F>(deserializer: D, check: F) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    F: FnOnce(&str) -> Result<T, String>,
+{
+    struct Optional<F>(F);
+    impl<'de, T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'de> for Optional<F> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            checked_str(deserializer, self.0).map(Some)
+        }
+    }
+    deserializer.deserialize_option(Optional(check))
+}
+
+/// An optional path, `check`ed while its scalar is read.
+fn checked_path<'de, D, F>(deserializer: D, check: F) -> Result<Option<PathBuf>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    F: FnOnce(&Path) -> Result<(), String>,
+{
+    checked_option(deserializer, |text| {
+        let path = PathBuf::from(text);
+        check(&path).map(|()| path)
+    })
+}
+
+/// A file that must be readable now (it is read again later, so that a rotated one is used).
+fn readable_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<PathBuf>, D::Error> {
+    checked_path(deserializer, |path| read_small_file(path).map(drop))
+}
+
+/// A CA bundle; checked now, so that a mistake stops the start rather than every poll.
+fn ca_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<PathBuf>, D::Error> {
+    checked_path(deserializer, check_ca_file)
+}
+
+/// A CA bundle both TLS stacks accept: PEM certificates, at least one, each one a CA could be.
+fn check_ca_file(path: &Path) -> Result<(), String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let pem = read_small_file(path)?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("{} is not PEM: {error}", path.display()))?;
+    if certificates.is_empty() {
+        return Err(format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in certificates {
+        roots
+            .add(certificate)
+            .map_err(|error| format!("{}: a certificate in it is unusable: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+mod error;
+mod files;
 mod postgres;
+
+pub use error::ConfigError;
+use error::parse_yaml;
+pub use files::{MAX_FILE_BYTES, read_small_file, read_small_text};
 
 pub use postgres::{
     Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, SslMode, error_chain, quote_identifier,
 };
-
-/// A configuration that cannot be used; the message says where and why.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(String);
 
 /// The `serve` flags. Every source can be given here, so a quick start needs no file.
 #[derive(Debug, Default, clap::Args)]
@@ -79,7 +167,8 @@ pub struct ServeFlags {
     /// Address to serve /metrics on.
     #[arg(long = "web.listen-address", value_name = "ADDR")]
     pub listen_address: Option<String>,
-    /// Path under which to expose metrics.
+    /// Path under which to expose metrics: letters, digits, `-`, `.`, `_`, `~` and `/`; not
+    /// `/`, `/healthz` or `/readyz`, which the exporter serves itself.
     #[arg(long = "web.telemetry-path", value_name = "PATH")]
     pub telemetry_path: Option<String>,
     /// Web configuration file for basic auth, in the Prometheus exporter-toolkit format.
@@ -94,10 +183,10 @@ pub struct ServeFlags {
     /// How long a connection may stay open without a request.
     #[arg(long = "web.idle-timeout", value_name = "DURATION", value_parser = parse_duration)]
     pub idle_timeout: Option<Duration>,
-    /// How often every source is polled (e.g. 10s, 1m).
+    /// How often every source is polled (e.g. 10s, 1m); at least 500ms.
     #[arg(long = "poll.interval", value_name = "DURATION", value_parser = parse_duration)]
     pub poll_interval: Option<Duration>,
-    /// How long one poll of one source may take before it counts as failed.
+    /// How long one poll of one source may take before it counts as failed; at least 100ms.
     #[arg(long = "poll.timeout", value_name = "DURATION", value_parser = parse_duration)]
     pub poll_timeout: Option<Duration>,
     /// Log level: error, warn, info, debug or trace.
@@ -127,14 +216,23 @@ pub struct Config {
     /// Thresholds and names for `debezium-exporter generate`.
     #[serde(default)]
     pub generate: crate::generate::Settings,
+    /// What `web.config_file` holds, read and checked by [`Config::load`].
+    #[serde(skip)]
+    pub web_file: WebConfigFile,
+    /// Set by the flags: which source entries came from them.
+    #[serde(skip)]
+    from_flags: Option<FlagEntries>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WebConfig {
     /// Address to serve /metrics on.
+    #[serde(deserialize_with = "listen_address")]
     pub listen_address: String,
-    /// Path under which to expose metrics.
+    /// Path under which to expose metrics: letters, digits, `-`, `.`, `_`, `~` and `/`; not
+    /// `/`, `/healthz` or `/readyz`, which the exporter serves itself.
+    #[serde(deserialize_with = "telemetry_path")]
     pub telemetry_path: String,
     /// Exporter-toolkit web configuration file (basic auth); none by default.
     pub config_file: Option<PathBuf>,
@@ -162,14 +260,45 @@ impl Default for WebConfig {
     }
 }
 
+fn telemetry_path<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    checked_str(deserializer, |path| check_telemetry_path(path).map(|()| path.to_owned()))
+}
+
+/// The paths the server routes itself; the metrics must not shadow them (axum panics).
+const RESERVED_PATHS: [&str; 3] = ["/", "/healthz", "/readyz"];
+
+/// A path the router can serve as written: the router reads `{x}`, `{*x}` (parameters, which
+/// would match any path) and segments starting with `:` or `*` (refused with a panic), and
+/// clients resolve `.`, `..` and empty segments away; so only unreserved characters are
+/// allowed, in non-empty segments.
+fn check_telemetry_path(path: &str) -> Result<(), String> {
+    if RESERVED_PATHS.contains(&path) {
+        return Err(format!("`{path}` is served by the exporter itself; choose another path, such as /metrics"));
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(format!("`{path}` must start with /"));
+    };
+    if let Some(bad) = path.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '/'))) {
+        return Err(format!(
+            "`{path}` holds `{bad}`: use only letters, digits, `-`, `.`, `_`, `~` and `/` \
+             (the router reads `{{`, `}}`, `*` and `:` as parameters)"
+        ));
+    }
+    let segments: Vec<&str> = rest.strip_suffix('/').unwrap_or(rest).split('/').collect();
+    if segments.iter().any(|segment| segment.is_empty() || *segment == "." || *segment == "..") {
+        return Err(format!("`{path}` has an empty, `.` or `..` segment, which clients resolve away"));
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PollConfig {
-    /// How often every source is polled.
-    #[serde(with = "humantime_serde")]
+    /// How often every source is polled; at least 500ms.
+    #[serde(deserialize_with = "poll_interval")]
     pub interval: Duration,
-    /// How long one poll may take; a source's own `timeout` overrides it.
-    #[serde(with = "humantime_serde")]
+    /// How long one poll may take, at least 100ms; a source's own `timeout` overrides it.
+    #[serde(deserialize_with = "poll_timeout")]
     pub timeout: Duration,
 }
 
@@ -254,7 +383,7 @@ pub struct ConnectConfig {
     #[serde(default)]
     pub tls: TlsConfig,
     /// Overrides `poll.timeout` for this cluster.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, deserialize_with = "source_timeout")]
     pub timeout: Option<Duration>,
 }
 
@@ -276,7 +405,7 @@ pub struct KafkaConfig {
     #[serde(default)]
     pub security: KafkaSecurity,
     /// Overrides `poll.timeout` for this cluster.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, deserialize_with = "source_timeout")]
     pub timeout: Option<Duration>,
     /// Kafka Connect's config, offset and status topics (worker `*.storage.topic`).
     #[serde(default = "default_internal_topics")]
@@ -378,6 +507,7 @@ pub struct KafkaSecurity {
 #[serde(deny_unknown_fields, default)]
 pub struct KafkaTls {
     /// PEM file with the CA that signed the brokers' certificates.
+    #[serde(deserialize_with = "ca_file")]
     pub ca_file: Option<PathBuf>,
 }
 
@@ -417,7 +547,8 @@ struct RawSasl {
     mechanism: SaslMechanism,
     username: String,
     password: Option<Secret>,
-    password_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "password_file")]
+    password_file: Option<Secret>,
 }
 
 impl TryFrom<RawSasl> for SaslConfig {
@@ -426,7 +557,7 @@ impl TryFrom<RawSasl> for SaslConfig {
     fn try_from(raw: RawSasl) -> Result<Self, String> {
         let password = match (raw.password, raw.password_file) {
             (Some(password), None) => password,
-            (None, Some(file)) => Secret::from_file(&file)?,
+            (None, Some(password)) => password,
             (None, None) => return Err("sasl needs `password` or `password_file`".to_owned()),
             (Some(_), Some(_)) => return Err("sasl takes `password` or `password_file`, not both".to_owned()),
         };
@@ -453,7 +584,7 @@ pub struct JmxBridgeConfig {
     #[serde(default)]
     pub tls: TlsConfig,
     /// Overrides `poll.timeout` for this bridge.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, deserialize_with = "source_timeout")]
     pub timeout: Option<Duration>,
 }
 
@@ -517,7 +648,8 @@ pub struct BasicAuth {
 struct RawBasicAuth {
     username: String,
     password: Option<Secret>,
-    password_file: Option<PathBuf>,
+    #[serde(default, deserialize_with = "password_file")]
+    password_file: Option<Secret>,
 }
 
 impl TryFrom<RawBasicAuth> for BasicAuth {
@@ -526,7 +658,7 @@ impl TryFrom<RawBasicAuth> for BasicAuth {
     fn try_from(raw: RawBasicAuth) -> Result<Self, String> {
         let password = match (raw.password, raw.password_file) {
             (Some(password), None) => password,
-            (None, Some(file)) => Secret::from_file(&file)?,
+            (None, Some(password)) => password,
             (None, None) => return Err("basic_auth needs `password` or `password_file`".to_owned()),
             (Some(_), Some(_)) => return Err("basic_auth takes `password` or `password_file`, not both".to_owned()),
         };
@@ -538,6 +670,7 @@ impl TryFrom<RawBasicAuth> for BasicAuth {
 #[serde(deny_unknown_fields, default)]
 pub struct TlsConfig {
     /// PEM file with the CA that signed the upstream's certificate.
+    #[serde(deserialize_with = "ca_file")]
     pub ca_file: Option<PathBuf>,
     /// Accept any certificate. For tests only.
     pub insecure_skip_verify: bool,
@@ -555,10 +688,13 @@ impl Secret {
     }
 
     fn from_file(path: &Path) -> Result<Self, String> {
-        std::fs::read_to_string(path)
-            .map(|text| Secret(text.trim_end_matches(['\r', '\n']).to_owned()))
-            .map_err(|error| format!("cannot read password_file {}: {error}", path.display()))
+        read_small_text(path).map(|text| Secret(text.trim_end_matches(['\r', '\n']).to_owned()))
     }
+}
+
+/// `password_file`, read while its scalar is read so that an error points at it.
+fn password_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Secret>, D::Error> {
+    checked_str(deserializer, |text| Secret::from_file(Path::new(text)).map(Some))
 }
 
 impl TryFrom<String> for Secret {
@@ -578,37 +714,148 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// How many entries of each source list came from the file; the rest came from flags, and an
+/// error about one of those names the flag (`--connect.url[0]`), not a key the file lacks.
+#[derive(Debug, Clone, Copy)]
+struct FlagEntries {
+    connect: usize,
+    postgres: usize,
+    kafka: usize,
+    jolokia: usize,
+    jmx_exporter: usize,
+}
+
+impl FlagEntries {
+    const ALL_FROM_FILE: FlagEntries = FlagEntries {
+        connect: usize::MAX,
+        postgres: usize::MAX,
+        kafka: usize::MAX,
+        jolokia: usize::MAX,
+        jmx_exporter: usize::MAX,
+    };
+
+    /// `sources.LIST[i]FIELD` for an entry of the file, `FLAG[j]` for one of a flag.
+    fn key(list: &str, flag: &str, from_file: usize, index: usize, field: &str) -> String {
+        match index.checked_sub(from_file) {
+            None => format!("sources.{list}[{index}]{field}"),
+            Some(flag_index) => format!("{flag}[{flag_index}]"),
+        }
+    }
+}
+
+fn parse_listen_address(text: &str) -> Result<SocketAddr, String> {
+    let full = if text.starts_with(':') { format!("0.0.0.0{text}") } else { text.to_owned() };
+    full.parse().map_err(|error| format!("`{text}`: {error}"))
+}
+
+fn check_listen_address(text: &str) -> Result<(), String> {
+    parse_listen_address(text).map(drop)
+}
+
+fn listen_address<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    checked_str(deserializer, |text| check_listen_address(text).map(|()| text.to_owned()))
+}
+
+/// The shortest `poll.interval`. Each poll of Connect is one request listing every connector
+/// with its config; `1ns` sent Connect 1,194 requests a second. Half a second still lets a
+/// demo or a test see a change at once; Prometheus scrapes far less often anyway.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The shortest poll timeout: below it every poll of a remote upstream fails.
+pub const MIN_POLL_TIMEOUT: Duration = Duration::from_millis(100);
+
+fn check_poll_interval(interval: Duration) -> Result<(), String> {
+    if interval < MIN_POLL_INTERVAL {
+        return Err(format!(
+            "{} is too short: at least {} (every poll is a request to each upstream)",
+            humantime::format_duration(interval),
+            humantime::format_duration(MIN_POLL_INTERVAL)
+        ));
+    }
+    Ok(())
+}
+
+fn check_poll_timeout(timeout: Duration) -> Result<(), String> {
+    if timeout < MIN_POLL_TIMEOUT {
+        return Err(format!(
+            "{} is too short: at least {} (every poll would time out)",
+            humantime::format_duration(timeout),
+            humantime::format_duration(MIN_POLL_TIMEOUT)
+        ));
+    }
+    Ok(())
+}
+
+fn poll_interval<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    checked_str(deserializer, |text| {
+        let interval = parse_duration(text)?;
+        check_poll_interval(interval).map(|()| interval)
+    })
+}
+
+fn poll_timeout<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+    checked_str(deserializer, |text| {
+        let timeout = parse_duration(text)?;
+        check_poll_timeout(timeout).map(|()| timeout)
+    })
+}
+
+/// A source's own `timeout`, checked as `poll.timeout` is.
+fn source_timeout<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    checked_option(deserializer, |text| {
+        let timeout = parse_duration(text)?;
+        check_poll_timeout(timeout).map(|()| timeout)
+    })
+}
+
 impl Config {
     /// Reads the file named by the flags, if any, and applies the flags on top.
+    /// Every section is checked, whichever command asks: the web config file named too.
     pub fn load(flags: &ServeFlags) -> Result<Config, ConfigError> {
-        let mut config = match &flags.config_file {
-            Some(path) => Config::from_file(path)?,
-            None => Config::default(),
+        let (mut config, file) = match &flags.config_file {
+            Some(path) => {
+                let text = read_small_text(path).map_err(ConfigError::new)?;
+                (Config::from_yaml(&text).map_err(|error| error.in_file(path, &text))?, Some((path, text)))
+            }
+            None => (Config::default(), None),
         };
         config.apply(flags)?;
-        config.validate()?;
+        config.validate().map_err(|error| match &file {
+            Some((path, text)) => error.in_file(path, text),
+            None => error,
+        })?;
+        if let Some(path) = &config.web.config_file {
+            config.web_file = WebConfigFile::from_file(path)?;
+        }
         Ok(config)
     }
 
+    /// Parses the file, without the cross-key checks of [`Config::load`].
     pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|error| ConfigError(format!("{}: {error}", path.display())))?;
-        Config::from_yaml(&text).map_err(|ConfigError(message)| ConfigError(format!("{}: {message}", path.display())))
+        let text = read_small_text(path).map_err(ConfigError::new)?;
+        Config::from_yaml(&text).map_err(|error| error.in_file(path, &text))
     }
 
     /// Parses YAML; errors carry the key path, line and column.
     pub fn from_yaml(text: &str) -> Result<Config, ConfigError> {
-        if text.trim().is_empty() {
+        if error::without_bom(text).trim().is_empty() {
             return Ok(Config::default());
         }
         parse_yaml(text)
     }
 
     fn apply(&mut self, flags: &ServeFlags) -> Result<(), ConfigError> {
+        self.from_flags = Some(FlagEntries {
+            connect: self.sources.connect.len(),
+            postgres: self.sources.postgres.len(),
+            kafka: self.sources.kafka.len(),
+            jolokia: self.sources.jolokia.len(),
+            jmx_exporter: self.sources.jmx_exporter.len(),
+        });
         for (index, spec) in flags.connect_url.iter().enumerate() {
             let (name, url) = split_named(spec);
             let url = HttpUrl::try_from(url.to_owned())
-                .map_err(|error| ConfigError(format!("--connect.url[{index}]: {error}")))?;
+                .map_err(|error| ConfigError::at(format!("--connect.url[{index}]"), error))?;
             self.sources.connect.push(ConnectConfig {
                 name,
                 url,
@@ -624,7 +871,7 @@ impl Config {
                 None => (None, spec.as_str()),
             };
             let bootstrap = Bootstrap::try_from(servers.to_owned())
-                .map_err(|error| ConfigError(format!("--kafka.brokers[{index}]: {error}")))?;
+                .map_err(|error| ConfigError::at(format!("--kafka.brokers[{index}]"), error))?;
             self.sources.kafka.push(KafkaConfig {
                 name,
                 bootstrap,
@@ -642,14 +889,16 @@ impl Config {
             for (index, spec) in specs.iter().enumerate() {
                 let (name, url) = split_named(spec);
                 let url = HttpUrl::try_from(url.to_owned())
-                    .map_err(|error| ConfigError(format!("{flag}[{index}]: {error}")))?;
+                    .map_err(|error| ConfigError::at(format!("{flag}[{index}]"), error))?;
                 bridges.push(JmxBridgeConfig::from_flag(name, url));
             }
         }
         if let Some(address) = &flags.listen_address {
+            check_listen_address(address).map_err(|error| ConfigError::at("--web.listen-address", error))?;
             self.web.listen_address = address.clone();
         }
         if let Some(path) = &flags.telemetry_path {
+            check_telemetry_path(path).map_err(|error| ConfigError::at("--web.telemetry-path", error))?;
             self.web.telemetry_path = path.clone();
         }
         if let Some(file) = &flags.web_config_file {
@@ -665,9 +914,11 @@ impl Config {
             self.web.idle_timeout = timeout;
         }
         if let Some(interval) = flags.poll_interval {
+            check_poll_interval(interval).map_err(|error| ConfigError::at("--poll.interval", error))?;
             self.poll.interval = interval;
         }
         if let Some(timeout) = flags.poll_timeout {
+            check_poll_timeout(timeout).map_err(|error| ConfigError::at("--poll.timeout", error))?;
             self.poll.timeout = timeout;
         }
         if let Some(level) = flags.log_level {
@@ -679,58 +930,59 @@ impl Config {
         Ok(())
     }
 
-    /// Checks what spans more than one key.
+    /// Checks what spans more than one key; what one value gets wrong was refused as it was
+    /// parsed. Errors name the key, which [`Config::load`] locates in the file.
     fn validate(&self) -> Result<(), ConfigError> {
-        self.listen_address()?;
-        if !self.web.telemetry_path.starts_with('/') || self.web.telemetry_path.len() < 2 {
-            return Err(ConfigError(format!(
-                "web.telemetry_path: `{}` must start with / and not be / itself",
-                self.web.telemetry_path
-            )));
-        }
+        let entries = self.from_flags.unwrap_or(FlagEntries::ALL_FROM_FILE);
         if self.web.max_connections == 0 {
-            return Err(ConfigError("web.max_connections: must be at least 1".to_owned()));
+            return Err(ConfigError::at("web.max_connections", "must be at least 1"));
         }
-        if self.web.read_header_timeout.is_zero() || self.web.idle_timeout.is_zero() {
-            return Err(ConfigError("web: read_header_timeout and idle_timeout must be above zero".to_owned()));
+        if self.web.read_header_timeout.is_zero() {
+            return Err(ConfigError::at("web.read_header_timeout", "must be above zero"));
         }
-        if self.poll.interval.is_zero() || self.poll.timeout.is_zero() {
-            return Err(ConfigError("poll: interval and timeout must be above zero".to_owned()));
+        if self.web.idle_timeout.is_zero() {
+            return Err(ConfigError::at("web.idle_timeout", "must be above zero"));
         }
         let mut clusters = std::collections::HashSet::new();
         for (index, connect) in self.sources.connect.iter().enumerate() {
             if !clusters.insert(connect.cluster()) {
-                return Err(ConfigError(format!(
-                    "sources.connect[{index}].name: cluster `{}` is configured twice; give each a distinct name",
-                    connect.cluster()
-                )));
+                return Err(ConfigError::at(
+                    FlagEntries::key("connect", "--connect.url", entries.connect, index, ".name"),
+                    format!("cluster `{}` is configured twice; give each a distinct name", connect.cluster()),
+                ));
             }
         }
-        postgres::validate(&self.sources.postgres)?;
+        postgres::validate(&self.sources.postgres, &|index, field| {
+            FlagEntries::key("postgres", "--postgres.dsn", entries.postgres, index, field)
+        })?;
         let mut clusters = std::collections::HashSet::new();
         for (index, kafka) in self.sources.kafka.iter().enumerate() {
             if !clusters.insert(kafka.cluster()) {
-                return Err(ConfigError(format!(
-                    "sources.kafka[{index}].name: cluster `{}` is configured twice; give each a distinct name",
-                    kafka.cluster()
-                )));
+                return Err(ConfigError::at(
+                    FlagEntries::key("kafka", "--kafka.brokers", entries.kafka, index, ".name"),
+                    format!("cluster `{}` is configured twice; give each a distinct name", kafka.cluster()),
+                ));
             }
         }
-        for (key, bridges) in [("jolokia", &self.sources.jolokia), ("jmx_exporter", &self.sources.jmx_exporter)] {
+        for (key, flag, from_file, bridges) in [
+            ("jolokia", "--jolokia.url", entries.jolokia, &self.sources.jolokia),
+            ("jmx_exporter", "--jmx-exporter.url", entries.jmx_exporter, &self.sources.jmx_exporter),
+        ] {
             let mut targets = std::collections::HashSet::new();
             for (index, bridge) in bridges.iter().enumerate() {
                 if !targets.insert(bridge.target()) {
-                    return Err(ConfigError(format!(
-                        "sources.{key}[{index}].name: target `{}` is configured twice; give each a distinct name",
-                        bridge.target()
-                    )));
+                    return Err(ConfigError::at(
+                        FlagEntries::key(key, flag, from_file, index, ".name"),
+                        format!("target `{}` is configured twice; give each a distinct name", bridge.target()),
+                    ));
                 }
                 if let Some(cluster) = &bridge.connect_cluster
                     && !self.sources.connect.iter().any(|connect| &connect.cluster() == cluster)
                 {
-                    return Err(ConfigError(format!(
-                        "sources.{key}[{index}].connect_cluster: no sources.connect entry is named `{cluster}`"
-                    )));
+                    return Err(ConfigError::at(
+                        FlagEntries::key(key, flag, from_file, index, ".connect_cluster"),
+                        format!("no sources.connect entry is named `{cluster}`"),
+                    ));
                 }
             }
         }
@@ -739,9 +991,7 @@ impl Config {
 
     /// The listen address; `:9543` means every interface, as in other exporters.
     pub fn listen_address(&self) -> Result<SocketAddr, ConfigError> {
-        let text = &self.web.listen_address;
-        let full = if text.starts_with(':') { format!("0.0.0.0{text}") } else { text.clone() };
-        full.parse().map_err(|error| ConfigError(format!("web.listen_address: `{text}`: {error}")))
+        parse_listen_address(&self.web.listen_address).map_err(|error| ConfigError::at("web.listen_address", error))
     }
 
     /// The poll timeout for one source, given its own override.
@@ -750,39 +1000,18 @@ impl Config {
     }
 }
 
-/// Parses YAML into `T`; errors carry the key path, line and column.
-fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ConfigError> {
-    serde_path_to_error::deserialize(serde_norway::Deserializer::from_str(text)).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let location =
-            inner.location().map(|at| format!(" (line {}, column {})", at.line(), at.column())).unwrap_or_default();
-        // serde_norway prefixes messages with a path of its own and suffixes the location;
-        // we say both once, our way.
-        let message = inner.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message);
-        let message = match message.split_once(": ") {
-            Some((prefix, rest)) if !prefix.contains(' ') => rest,
-            _ => message,
-        };
-        match path.as_str() {
-            "." | "" => ConfigError(format!("{message}{location}")),
-            _ => ConfigError(format!("{path}: {message}{location}")),
-        }
-    })
-}
-
 /// The exporter-toolkit web configuration file (`--web.config.file`), as Prometheus
 /// exporters read it: TLS with a certificate and key, and basic auth with bcrypt hashes. Keys
 /// of the toolkit we do not implement (client certificates, cipher choices, HTTP/2 settings)
-/// are refused by name rather than silently ignored.
+/// are refused by name rather than silently ignored. Everything is checked here, so that a
+/// certificate, key or hash the server could not use stops the start with exit code 2.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebConfigFile {
     #[serde(default)]
     pub tls_server_config: Option<TlsServerConfig>,
     /// Username → bcrypt hash.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bcrypt_hashes")]
     pub basic_auth_users: std::collections::HashMap<String, String>,
     #[serde(default)]
     http_server_config: Option<serde_norway::Value>,
@@ -793,35 +1022,125 @@ pub struct WebConfigFile {
 #[serde(deny_unknown_fields)]
 pub struct TlsServerConfig {
     /// PEM certificate chain.
+    #[serde(deserialize_with = "certificate_file")]
     pub cert_file: PathBuf,
     /// PEM private key.
+    #[serde(deserialize_with = "key_file")]
     pub key_file: PathBuf,
+}
+
+type Certificates = Vec<rustls::pki_types::CertificateDer<'static>>;
+
+fn read_certificates(path: &Path) -> Result<Certificates, String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let pem = read_small_file(path)?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("{} is not PEM: {error}", path.display()))?;
+    if certificates.is_empty() {
+        return Err(format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()));
+    }
+    Ok(certificates)
+}
+
+fn read_private_key(path: &Path) -> Result<rustls::pki_types::PrivateKeyDer<'static>, String> {
+    use rustls::pki_types::{PrivateKeyDer, pem::PemObject};
+    let pem = read_small_file(path)?;
+    PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|error| format!("{} holds no PEM private key (PKCS#8, PKCS#1 or SEC1): {error}", path.display()))
+}
+
+fn certificate_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<PathBuf, D::Error> {
+    checked_str(deserializer, |text| read_certificates(Path::new(text)).map(|_| PathBuf::from(text)))
+}
+
+fn key_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<PathBuf, D::Error> {
+    checked_str(deserializer, |text| read_private_key(Path::new(text)).map(|_| PathBuf::from(text)))
+}
+
+/// A bcrypt hash the server can verify against: `$2a$`, `$2b$`, `$2x$` or `$2y$`, a cost of
+/// 04 to 31 and 53 characters of bcrypt's base64 (22 of salt, 31 of hash). Anything less
+/// (`$2y$10$abc`) would make every login fail with 401 and nothing in the log.
+fn check_bcrypt_hash(hash: &str) -> Result<(), String> {
+    use base64::Engine;
+    let refuse =
+        |why: &str| Err(format!("not a bcrypt hash the server can use: {why} (make one with `htpasswd -nBC 10 USER`)"));
+    let parts: Vec<&str> = hash.split('$').collect();
+    let ["", version, cost, salt_and_hash] = parts[..] else {
+        return refuse("expected $2y$COST$SALTHASH");
+    };
+    if !matches!(version, "2a" | "2b" | "2x" | "2y") {
+        return refuse("the version must be 2a, 2b, 2x or 2y");
+    }
+    match cost.parse::<u32>() {
+        Ok(4..=31) if cost.len() == 2 => {}
+        _ => return refuse("the cost must be two digits from 04 to 31"),
+    }
+    if salt_and_hash.len() != 53 || !salt_and_hash.is_ascii() {
+        return refuse("salt and hash must be 53 characters");
+    }
+    let (salt, digest) = salt_and_hash.split_at(22);
+    let salt_ok = bcrypt::BASE_64.decode(salt).is_ok_and(|salt| salt.len() == 16);
+    let digest_ok = bcrypt::BASE_64.decode(digest).is_ok_and(|digest| digest.len() == 23);
+    if !(salt_ok && digest_ok) {
+        return refuse("salt and hash are not bcrypt's base64");
+    }
+    Ok(())
+}
+
+/// A bcrypt hash, checked while its scalar is read.
+struct BcryptHash(String);
+
+parsed_from_string!(BcryptHash);
+
+impl TryFrom<String> for BcryptHash {
+    type Error = String;
+
+    fn try_from(hash: String) -> Result<Self, String> {
+        check_bcrypt_hash(&hash).map(|()| BcryptHash(hash))
+    }
+}
+
+fn bcrypt_hashes<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<std::collections::HashMap<String, String>, D::Error> {
+    let users = <std::collections::HashMap<String, BcryptHash>>::deserialize(deserializer)?;
+    Ok(users.into_iter().map(|(user, BcryptHash(hash))| (user, hash)).collect())
 }
 
 impl WebConfigFile {
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let in_file = |ConfigError(message)| ConfigError(format!("{}: {message}", path.display()));
-        let text = std::fs::read_to_string(path).map_err(|error| in_file(ConfigError(error.to_string())))?;
-        let file: WebConfigFile = parse_yaml(&text).map_err(in_file)?;
-        if let Some(tls) = &file.tls_server_config {
-            for (key, path) in [("cert_file", &tls.cert_file), ("key_file", &tls.key_file)] {
-                if !path.is_file() {
-                    return Err(in_file(ConfigError(format!(
-                        "tls_server_config.{key}: {} is not a file",
-                        path.display()
-                    ))));
-                }
-            }
-        }
+        let text = read_small_text(path).map_err(ConfigError::new)?;
+        let file: WebConfigFile = parse_yaml(&text).map_err(|error| error.in_file(path, &text))?;
         if file.http_server_config.is_some() {
-            return Err(in_file(ConfigError("http_server_config: not supported".into())));
+            return Err(ConfigError::at("http_server_config", "not supported").in_file(path, &text));
         }
-        for (user, hash) in &file.basic_auth_users {
-            if !hash.starts_with("$2") {
-                return Err(in_file(ConfigError(format!("basic_auth_users.{user}: not a bcrypt hash"))));
-            }
+        if let Some(tls) = &file.tls_server_config {
+            tls.check_pair().map_err(|error| ConfigError::at("tls_server_config", error).in_file(path, &text))?;
         }
         Ok(file)
+    }
+}
+
+impl TlsServerConfig {
+    /// The certificate and key make a server config, as the server will build it: the key is
+    /// of a supported kind and belongs to the certificate.
+    fn check_pair(&self) -> Result<(), String> {
+        let certificates = read_certificates(&self.cert_file)?;
+        let key = read_private_key(&self.key_file)?;
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|error| error.to_string())?
+            .with_no_client_auth()
+            .with_single_cert(certificates, key)
+            .map(drop)
+            .map_err(|error| {
+                format!(
+                    "{} and {} do not make a usable pair: {error}",
+                    self.cert_file.display(),
+                    self.key_file.display()
+                )
+            })
     }
 }
 
@@ -953,17 +1272,17 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), "tls_server_config:\n  cert_file: /nonexistent.pem\n  key_file: k.pem\n").unwrap();
         let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
-        assert!(error.ends_with("tls_server_config.cert_file: /nonexistent.pem is not a file"), "{error}");
+        assert!(error.contains("tls_server_config.cert_file: cannot read /nonexistent.pem: No such file"), "{error}");
         std::fs::write(
             file.path(),
-            "tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert\n",
+            "tls_server_config:\n  client_auth_type: RequireAndVerifyClientCert\n  cert_file: a\n  key_file: b\n",
         )
         .unwrap();
         let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
         assert!(error.contains("tls_server_config.client_auth_type: unknown field"), "{error}");
         std::fs::write(file.path(), "basic_auth_users:\n  alice: plaintext\n").unwrap();
         let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
-        assert!(error.ends_with("basic_auth_users.alice: not a bcrypt hash"), "{error}");
+        assert!(error.contains("basic_auth_users.alice: not a bcrypt hash"), "{error}");
     }
 
     #[test]
@@ -1015,5 +1334,313 @@ mod tests {
             ServeFlags { connect_url: vec!["http://a:8083".into(), "http://a:8083/".into()], ..ServeFlags::default() };
         let error = Config::load(&flags).unwrap_err().to_string();
         assert!(error.contains("cluster `a:8083` is configured twice"), "{error}");
+    }
+
+    /// `Config::load` of `yaml` as a file: the error without the file name it starts with.
+    fn load_error(yaml: &str) -> String {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), yaml).unwrap();
+        let flags = ServeFlags { config_file: Some(file.path().to_owned()), ..ServeFlags::default() };
+        let error = Config::load(&flags).unwrap_err().to_string();
+        let prefix = format!("{}: ", file.path().display());
+        error.strip_prefix(&prefix).unwrap_or_else(|| panic!("{error:?} does not name the file")).to_owned()
+    }
+
+    /// A PEM CA certificate made for the test.
+    fn ca_pem() -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let ca = rcgen::generate_simple_self_signed(vec!["ca.test".to_owned()]).unwrap();
+        std::fs::write(file.path(), ca.cert.pem()).unwrap();
+        file
+    }
+
+    #[test]
+    fn a_duplicate_connect_cluster_is_located_in_the_file() {
+        let yaml =
+            "sources:\n  connect:\n    - {name: a, url: 'http://a:8083'}\n    - name: a\n      url: http://b:8083\n";
+        let error = load_error(yaml);
+        assert_eq!(
+            error,
+            "sources.connect[1].name: cluster `a` is configured twice; give each a distinct name (line 4, column 13)"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_default_name_points_at_the_entry() {
+        let error = load_error("sources:\n  connect:\n    - url: http://a:8083\n    - url: http://a:8083/\n");
+        assert!(error.starts_with("sources.connect[1].name: cluster `a:8083` is configured twice"), "{error}");
+        assert!(error.ends_with("(line 4, column 7)"), "{error}");
+    }
+
+    #[test]
+    fn a_duplicate_from_a_flag_names_the_flag() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "sources:\n  connect:\n    - url: http://a:8083\n").unwrap();
+        let flags = ServeFlags {
+            config_file: Some(file.path().to_owned()),
+            connect_url: vec!["http://a:8083".into()],
+            ..ServeFlags::default()
+        };
+        let error = Config::load(&flags).unwrap_err().to_string();
+        assert_eq!(error, "--connect.url[0]: cluster `a:8083` is configured twice; give each a distinct name");
+    }
+
+    #[test]
+    fn a_duplicate_kafka_cluster_is_located_in_the_file() {
+        let error = load_error(
+            "sources:\n  kafka:\n    - {name: k, bootstrap: 'a:9092'}\n    - {name: k, bootstrap: 'b:9092'}\n",
+        );
+        assert!(error.starts_with("sources.kafka[1].name: cluster `k` is configured twice"), "{error}");
+        assert!(error.ends_with("(line 4, column 14)"), "{error}");
+    }
+
+    #[test]
+    fn a_duplicate_bridge_target_is_located_in_the_file() {
+        let error = load_error(
+            "sources:\n  jmx_exporter:\n    - url: http://w:9404/metrics\n    - url: http://w:9404/metrics\n",
+        );
+        assert!(error.starts_with("sources.jmx_exporter[1].name: target `w:9404` is configured twice"), "{error}");
+        assert!(error.ends_with("(line 4, column 7)"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_connect_cluster_is_located_in_the_file() {
+        let error = load_error("sources:\n  jolokia:\n    - url: http://w:8778/jolokia\n      connect_cluster: prod\n");
+        assert_eq!(
+            error,
+            "sources.jolokia[0].connect_cluster: no sources.connect entry is named `prod` (line 4, column 24)"
+        );
+    }
+
+    #[test]
+    fn a_duplicate_database_is_located_in_the_file() {
+        let error = load_error("sources:\n  postgres:\n    - dsn: host=h dbname=a\n    - dsn: host=i dbname=a\n");
+        assert!(error.starts_with("sources.postgres[1].name: db `a` is configured twice"), "{error}");
+        assert!(error.ends_with("(line 4, column 7)"), "{error}");
+    }
+
+    #[test]
+    fn verification_without_a_ca_is_located_in_the_file() {
+        let error = load_error("sources:\n  postgres:\n    - dsn: host=h\n      sslmode: verify-full\n");
+        assert!(error.starts_with("sources.postgres[0].ca_file: sslmode verify-full needs the CA"), "{error}");
+        assert!(error.ends_with("(line 3, column 7)"), "{error}");
+    }
+
+    #[test]
+    fn an_unreadable_dsn_ca_is_located_at_the_dsn() {
+        let error = load_error("sources:\n  postgres:\n    - dsn: host=h sslrootcert=/nonexistent/ca.pem\n");
+        assert!(error.starts_with("sources.postgres[0].dsn: sslrootcert: cannot read /nonexistent/ca.pem"), "{error}");
+        assert!(error.ends_with("(line 3, column 12)"), "{error}");
+    }
+
+    #[test]
+    fn a_duplicate_outbox_table_is_located_in_the_file() {
+        let yaml = "sources:\n  postgres:\n    - dsn: host=h\n      outbox:\n        - table: outbox\n        - table: public.outbox\n        - table: OUTBOX\n";
+        let error = load_error(yaml);
+        assert_eq!(error, "sources.postgres[0].outbox[2].table: `outbox` is listed twice (line 7, column 18)");
+    }
+
+    #[test]
+    fn a_zero_count_cap_is_refused_where_it_is_written() {
+        let yaml = "sources:\n  postgres:\n    - dsn: host=h\n      outbox:\n        - {table: outbox, count_cap: 0}\n";
+        let error = load_error(yaml);
+        assert_eq!(error, "sources.postgres[0].outbox[0].count_cap: must be above zero (line 5, column 38)");
+    }
+
+    #[test]
+    fn a_bad_listen_address_is_refused_where_it_is_written() {
+        let error = load_error("web:\n  listen_address: localhost\n");
+        assert!(error.starts_with("web.listen_address: `localhost`: invalid socket address"), "{error}");
+        assert!(error.ends_with("(line 2, column 19)"), "{error}");
+    }
+
+    #[test]
+    fn a_poll_interval_below_half_a_second_is_refused() {
+        let error = load_error("poll:\n  interval: 1ns\n");
+        assert_eq!(
+            error,
+            "poll.interval: 1ns is too short: at least 500ms (every poll is a request to each upstream) (line 2, column 13)"
+        );
+        let flags = ServeFlags { poll_interval: Some(Duration::from_millis(100)), ..ServeFlags::default() };
+        let error = Config::load(&flags).unwrap_err().to_string();
+        assert!(error.starts_with("--poll.interval: 100ms is too short"), "{error}");
+        assert!(Config::from_yaml("poll:\n  interval: 500ms\n").is_ok());
+    }
+
+    #[test]
+    fn a_poll_timeout_below_100ms_is_refused_for_every_source_too() {
+        let error = load_error("poll:\n  timeout: 0s\n");
+        assert!(error.starts_with("poll.timeout: 0s is too short: at least 100ms"), "{error}");
+        let error = load_error("sources:\n  connect:\n    - url: http://c:8083\n      timeout: 1ns\n");
+        assert!(error.starts_with("sources.connect[0].timeout: 1ns is too short"), "{error}");
+        assert!(error.ends_with("(line 4, column 16)"), "{error}");
+        let error = load_error("sources:\n  postgres:\n    - dsn: host=h\n      timeout: 10ms\n");
+        assert!(error.starts_with("sources.postgres[0].timeout: 10ms is too short"), "{error}");
+    }
+
+    #[test]
+    fn a_ca_file_that_is_not_pem_is_refused_where_it_is_written() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "not a certificate\n").unwrap();
+        let path = file.path().display();
+        for (yaml, key, column) in [
+            (
+                format!("sources:\n  connect:\n    - url: https://c:8083\n      tls: {{ca_file: {path}}}\n"),
+                "sources.connect[0].tls.ca_file",
+                22,
+            ),
+            (
+                format!("sources:\n  kafka:\n    - bootstrap: k:9093\n      security: {{tls: {{ca_file: {path}}}}}\n"),
+                "sources.kafka[0].security.tls.ca_file",
+                33,
+            ),
+            (
+                format!("sources:\n  postgres:\n    - dsn: host=h\n      ca_file: {path}\n"),
+                "sources.postgres[0].ca_file",
+                16,
+            ),
+        ] {
+            let error = load_error(&yaml);
+            assert_eq!(
+                error,
+                format!(
+                    "{key}: {path} holds no PEM certificate (-----BEGIN CERTIFICATE-----) (line 4, column {column})"
+                )
+            );
+        }
+        let good = ca_pem();
+        let yaml = format!(
+            "sources:\n  connect:\n    - url: https://c:8083\n      tls: {{ca_file: {}}}\n",
+            good.path().display()
+        );
+        assert!(Config::from_yaml(&yaml).is_ok());
+    }
+
+    #[test]
+    fn a_missing_ca_file_is_refused_where_it_is_written() {
+        let error = load_error(
+            "sources:\n  jolokia:\n    - url: https://w:8778/jolokia\n      tls:\n        ca_file: /nonexistent/ca.pem\n",
+        );
+        assert!(
+            error.starts_with("sources.jolokia[0].tls.ca_file: cannot read /nonexistent/ca.pem: No such file"),
+            "{error}"
+        );
+        assert!(error.ends_with("(line 5, column 18)"), "{error}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        for yaml in ["\u{feff}poll:\n  interval: 5s\n", "\u{feff}---\npoll:\n  interval: 5s\n"] {
+            let config = Config::from_yaml(yaml).unwrap_or_else(|error| panic!("{yaml:?}: {error}"));
+            assert_eq!(config.poll.interval, Duration::from_secs(5));
+        }
+        assert!(Config::from_yaml("\u{feff}").is_ok());
+        let error = load_error("\u{feff}poll:\n  interval: 1ns\n");
+        assert!(error.ends_with("(line 2, column 13)"), "{error}");
+    }
+
+    #[test]
+    fn a_queue_remaining_ratio_outside_0_1_is_refused() {
+        for ratio in ["5", "1", "0", "-0.5", "1.5"] {
+            let error = load_error(&format!("generate:\n  queue_remaining_ratio: {ratio}\n"));
+            assert!(error.starts_with("generate.queue_remaining_ratio: "), "{error}");
+            assert!(error.contains("is not between 0 and 1"), "{error}");
+            assert!(error.ends_with("(line 2, column 26)"), "{error}");
+        }
+        let config = Config::from_yaml("generate:\n  queue_remaining_ratio: 0.2\n").unwrap();
+        assert_eq!(config.generate.queue_remaining_ratio, 0.2);
+    }
+
+    /// `web.yml` with `text`; the error of reading it, without the file name.
+    fn web_error(text: &str) -> String {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        let error = WebConfigFile::from_file(file.path()).unwrap_err().to_string();
+        let prefix = format!("{}: ", file.path().display());
+        error.strip_prefix(&prefix).unwrap_or_else(|| panic!("{error:?} does not name the file")).to_owned()
+    }
+
+    #[test]
+    fn bcrypt_hashes_the_server_cannot_verify_are_refused() {
+        let good = bcrypt::hash("pw", 4).unwrap();
+        let mut bad_salt = good.clone();
+        bad_salt.replace_range(7..8, "!");
+        for hash in [
+            "$2y$10$abc",
+            "plaintext",
+            "$2y$3$",
+            "$2y$03$",
+            "$2q$10$",
+            &bad_salt,
+            &format!("{good}x"),
+            &format!("x{good}"),
+        ] {
+            let error = web_error(&format!("basic_auth_users:\n  alice: '{hash}'\n"));
+            assert!(
+                error.starts_with("basic_auth_users.alice: not a bcrypt hash the server can use: "),
+                "{hash}: {error}"
+            );
+            assert!(error.ends_with("(line 2, column 10)"), "{hash}: {error}");
+            assert!(!error.contains(hash), "the hash must not be echoed: {error}");
+        }
+        for prefix in ["$2a$", "$2b$", "$2y$"] {
+            let hash = good.replacen("$2b$", prefix, 1);
+            let file = tempfile::NamedTempFile::new().unwrap();
+            std::fs::write(file.path(), format!("basic_auth_users:\n  alice: '{hash}'\n")).unwrap();
+            let users = WebConfigFile::from_file(file.path()).unwrap().basic_auth_users;
+            assert!(bcrypt::verify("pw", &users["alice"]).unwrap(), "{hash}");
+        }
+    }
+
+    /// A certificate and key, PEM, as files.
+    fn certified(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+        let (cert, key) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
+        std::fs::write(&cert, certified.cert.pem()).unwrap();
+        std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+        (cert, key)
+    }
+
+    #[test]
+    fn web_certificates_and_keys_the_server_cannot_use_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = certified(dir.path(), "a");
+        let (_, other_key) = certified(dir.path(), "b");
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "garbage\n").unwrap();
+        let web = |cert: &Path, key: &Path| {
+            format!("tls_server_config:\n  cert_file: {}\n  key_file: {}\n", cert.display(), key.display())
+        };
+
+        let error = web_error(&web(&garbage, &key));
+        assert!(error.starts_with("tls_server_config.cert_file: "), "{error}");
+        assert!(error.contains("holds no PEM certificate") && error.ends_with("(line 2, column 14)"), "{error}");
+        let error = web_error(&web(&cert, &garbage));
+        assert!(error.starts_with("tls_server_config.key_file: "), "{error}");
+        assert!(error.contains("holds no PEM private key") && error.ends_with("(line 3, column 13)"), "{error}");
+        let error = web_error(&web(&key, &cert));
+        assert!(error.starts_with("tls_server_config.cert_file: "), "a key as certificate: {error}");
+        let error = web_error(&web(&cert, &other_key));
+        assert!(error.starts_with("tls_server_config: "), "{error}");
+        assert!(error.contains("do not make a usable pair") && error.ends_with("(line 2, column 3)"), "{error}");
+
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), web(&cert, &key)).unwrap();
+        assert!(WebConfigFile::from_file(file.path()).unwrap().tls_server_config.is_some());
+    }
+
+    #[test]
+    fn unsupported_web_settings_are_located() {
+        let error = web_error("basic_auth_users: {}\nhttp_server_config:\n  http2: false\n");
+        assert_eq!(error, "http_server_config: not supported (line 3, column 3)");
+    }
+
+    #[test]
+    fn load_checks_the_web_config_file_too() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), "basic_auth_users:\n  alice: '$2y$10$abc'\n").unwrap();
+        let flags = ServeFlags { web_config_file: Some(file.path().to_owned()), ..ServeFlags::default() };
+        let error = Config::load(&flags).unwrap_err().to_string();
+        assert!(error.contains("basic_auth_users.alice: not a bcrypt hash the server can use"), "{error}");
     }
 }

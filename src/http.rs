@@ -30,8 +30,7 @@ impl HttpClient {
             .user_agent(concat!("debezium-exporter/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(tls.insecure_skip_verify);
         if let Some(path) = &tls.ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|error| anyhow::anyhow!("cannot read ca_file {}: {error}", path.display()))?;
+            let pem = crate::config::read_small_file(path).map_err(|error| anyhow::anyhow!("ca_file: {error}"))?;
             for certificate in Certificate::from_pem_bundle(&pem)? {
                 builder = builder.add_root_certificate(certificate);
             }

@@ -16,3 +16,4 @@ pub mod server;
 pub mod snapshot;
 pub mod source;
 pub mod sources;
+pub mod text;

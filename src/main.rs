@@ -85,24 +85,33 @@ fn main() -> ExitCode {
             print!("{}", catalog::markdown_table());
             ExitCode::SUCCESS
         }
-        Some(Command::Generate(flags)) => match run_generate(flags) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("debezium-exporter: {error:#}");
-                ExitCode::FAILURE
+        Some(Command::Generate(flags)) => {
+            // The whole file is checked, as `serve` would check it, not only its `generate`.
+            let settings = match &flags.config_file {
+                Some(path) => {
+                    let file = ServeFlags { config_file: Some(path.clone()), ..ServeFlags::default() };
+                    match Config::load(&file) {
+                        Ok(config) => config.generate,
+                        Err(error) => return usage_error(&error),
+                    }
+                }
+                None => generate::Settings::default(),
+            };
+            match run_generate(flags, settings) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("debezium-exporter: {error:#}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Some(Command::Check(flags)) => check(&flags),
         Some(Command::Serve(flags)) => serve(&flags),
         None => serve(&cli.serve),
     }
 }
 
-fn run_generate(flags: GenerateFlags) -> anyhow::Result<()> {
-    let mut settings = match &flags.config_file {
-        Some(path) => Config::from_file(path)?.generate,
-        None => generate::Settings::default(),
-    };
+fn run_generate(flags: GenerateFlags, mut settings: generate::Settings) -> anyhow::Result<()> {
     if let Some(url) = flags.runbook_url {
         settings.runbook_url = url;
     }
@@ -120,17 +129,11 @@ fn run_generate(flags: GenerateFlags) -> anyhow::Result<()> {
 }
 
 fn serve(flags: &ServeFlags) -> ExitCode {
-    let config = match Config::load(flags) {
+    let mut config = match Config::load(flags) {
         Ok(config) => config,
         Err(error) => return usage_error(&error),
     };
-    let web = match &config.web.config_file {
-        Some(path) => match WebConfigFile::from_file(path) {
-            Ok(web) => web,
-            Err(error) => return usage_error(&error),
-        },
-        None => WebConfigFile::default(),
-    };
+    let web = std::mem::take(&mut config.web_file);
     init_tracing(&config);
     let runtime = tokio::runtime::Runtime::new().expect("cannot start the tokio runtime");
     match runtime.block_on(run(config, web)) {
@@ -158,7 +161,7 @@ fn check(flags: &CheckFlags) -> ExitCode {
     };
     match flags.output {
         CheckOutput::Text => print!("{}", report.human()),
-        CheckOutput::Json => println!("{}", serde_json::to_string_pretty(&report).expect("the report serializes")),
+        CheckOutput::Json => println!("{}", report.json()),
     }
     if report.healthy() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

@@ -23,6 +23,7 @@ use html_escape::encode_text;
 
 use crate::render;
 use crate::snapshot::Store;
+use crate::text::sanitize_for_terminal;
 
 /// Prometheus text format, as `promtool` and Prometheus expect it.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -250,8 +251,8 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
         page.push_str(&format!(
             "<tr><td>{}</td><td>{}</td>{up}<td>{last_success}</td><td>{}</td></tr>",
             target.source,
-            encode_text(&target.name),
-            encode_text(target_state.last_error.as_deref().unwrap_or("")),
+            shown(&target.name),
+            shown(target_state.last_error.as_deref().unwrap_or("")),
         ));
     }
     page.push_str("</table>");
@@ -261,20 +262,26 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
         if lines.is_empty() {
             continue;
         }
-        page.push_str(&format!("<h2>{} {}</h2><table>", target.source, encode_text(&target.name)));
+        page.push_str(&format!("<h2>{} {}</h2><table>", target.source, shown(&target.name)));
         for line in lines {
             page.push_str(&format!(
                 "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
-                encode_text(&line.subject),
+                shown(&line.subject),
                 if line.healthy { "ok" } else { "bad" },
-                encode_text(&line.state),
-                encode_text(line.detail.as_deref().unwrap_or("")),
+                shown(&line.state),
+                shown(line.detail.as_deref().unwrap_or("")),
             ));
         }
         page.push_str("</table>");
     }
     page.push_str("</body></html>\n");
     Html(page)
+}
+
+/// Upstream text on the page: HTML-escaped, and without the escape sequences and control
+/// characters a terminal would obey when someone reads the page with `curl`.
+fn shown(text: &str) -> String {
+    encode_text(&sanitize_for_terminal(text)).into_owned()
 }
 
 #[cfg(test)]
@@ -360,13 +367,14 @@ mod tests {
         let state = state(HashMap::new());
         state.store.update(&state.store.targets()[0], |target| {
             target.polled = true;
-            target.last_error = Some("<script>alert(1)</script>".to_owned());
+            target.last_error = Some("<script>alert(1)</script>\u{1b}[2J\u{9b}31m\r".to_owned());
         });
         let (status, _, page) = get(app(state), "/", &[]).await;
         let page = String::from_utf8(page).unwrap();
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("dc&lt;1&gt;") && page.contains("&lt;script&gt;"), "{page}");
         assert!(!page.contains("<script>"));
+        assert!(!page.contains(['\u{1b}', '\u{9b}', '\r']), "{page:?}");
     }
 
     #[tokio::test]

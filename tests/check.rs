@@ -134,3 +134,81 @@ fn check_without_sources_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no sources configured"));
 }
+
+/// A Kafka Connect REST API that answers every request with `body`, as a cluster whose
+/// connector names and traces someone hostile chose; returns its base URL.
+fn fake_connect(body: String) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let _ = write!(
+                &stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// A connector named to run a command when its restart line is pasted, with escapes in its
+/// trace: `check` prints a restart command that passes the name as data, and no escape.
+#[test]
+fn a_hostile_connector_name_is_data_in_the_printed_command_and_the_terminal() {
+    let name = "x'; touch /tmp/PWNED; echo '";
+    let trace = "\u{1b}[31mboom\u{1b}[0m\r\u{9b}2J\nCaused by: gone";
+    let body = serde_json::json!({ name: {
+        "status": {"name": name, "type": "source",
+                   "connector": {"state": "FAILED", "worker_id": "w:8083", "trace": trace}, "tasks": []},
+        "info": {"name": name, "type": "source", "config": {"connector.class": "x"}, "tasks": []},
+    }});
+    let url = fake_connect(body.to_string());
+    let output = Command::new(env!("CARGO_BIN_EXE_debezium-exporter"))
+        .args(["check", "--connect.url", &url, "--log.level", "error"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for escape in ["\u{1b}", "\r", "\u{9b}"] {
+        assert!(!stdout.contains(escape), "{escape:?} reached the terminal: {stdout:?}");
+    }
+    let pasted = stdout.lines().find_map(|line| line.split_once("step 2): ")).map(|(_, command)| command);
+    let pasted = pasted.unwrap_or_else(|| panic!("no restart command in {stdout}"));
+
+    // Paste it into a shell whose only commands record how they were called.
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    for command in ["curl", "touch"] {
+        let script = bin.join(command);
+        std::fs::write(&script, "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" >> \"$CALLS\"\n").unwrap();
+        let mut permissions = std::fs::metadata(&script).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+        std::fs::set_permissions(&script, permissions).unwrap();
+    }
+    let calls = dir.path().join("calls");
+    let shell = Command::new("/bin/sh")
+        .args(["-c", pasted])
+        .env_clear()
+        .env("PATH", &bin)
+        .env("CALLS", &calls)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(shell.status.success(), "{}", String::from_utf8_lossy(&shell.stderr));
+    let calls = std::fs::read_to_string(&calls).unwrap();
+    let encoded = "x%27%3B%20touch%20%2Ftmp%2FPWNED%3B%20echo%20%27";
+    let expected = format!(
+        "{}\n-X\nPOST\n{url}/connectors/{encoded}/restart?includeTasks=true&onlyFailed=true\n",
+        bin.join("curl").display()
+    );
+    assert_eq!(calls, expected, "the pasted line ran something else than one curl");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "only bin/ and calls are in the directory");
+}

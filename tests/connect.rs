@@ -313,7 +313,7 @@ async fn a_connector_name_that_is_not_unicode_hides_no_other_connector() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let exporter = Exporter::start(&["--connect.url", &format!("odd={url}"), "--poll.interval", "200ms"]);
+    let exporter = Exporter::start(&["--connect.url", &format!("odd={url}"), "--poll.interval", "500ms"]);
     let seen = exporter
         .wait_for("inventory polled", Duration::from_secs(20), |e| {
             e.value("debezium_exporter_source_up", &[("target", "odd")]) == Some(1.0) && running(e, "inventory")

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{ConfigError, Secret};
+use super::{ConfigError, NamePattern, Secret};
 
 /// One PostgreSQL database.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,7 +26,7 @@ pub struct PostgresConfig {
     /// logged or shown, but `password_file` keeps it out of the file altogether.
     pub dsn: PostgresDsn,
     /// File holding the password; read on every (re)connect, so a rotated password is picked up.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::readable_file")]
     pub password_file: Option<PathBuf>,
     /// TLS as libpq's `sslmode`: `disable`, `prefer` (the default: TLS when the server offers
     /// it, unverified), `require` (TLS; verified like verify-ca when a CA is given),
@@ -36,10 +36,10 @@ pub struct PostgresConfig {
     pub sslmode: Option<SslMode>,
     /// PEM file of the CA certificates the server's certificate must chain to; needed by
     /// verify-ca and verify-full. Overrides the DSN's `sslrootcert`. Read on every (re)connect.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::ca_file")]
     pub ca_file: Option<PathBuf>,
     /// Overrides `poll.timeout` for this database; also its `statement_timeout`.
-    #[serde(default, with = "humantime_serde")]
+    #[serde(default, deserialize_with = "super::source_timeout")]
     pub timeout: Option<Duration>,
     /// Outbox tables whose backlog to report.
     #[serde(default)]
@@ -285,7 +285,7 @@ pub struct OutboxConfig {
     #[serde(default = "default_timestamp_column")]
     pub timestamp_column: Identifier,
     /// `outbox_table_rows` stops counting here, so a huge table never costs a full scan.
-    #[serde(default = "default_count_cap")]
+    #[serde(default = "default_count_cap", deserialize_with = "above_zero")]
     pub count_cap: u64,
     /// Kafka topics this table's events are published to (names or regexes, as in
     /// `sources.kafka[].topics`, which must watch them too). With them, the rows newer than
@@ -293,7 +293,7 @@ pub struct OutboxConfig {
     /// empty, they are derived from the EventRouter settings of the Debezium connectors (of
     /// `sources.connect`) that capture this table, and the Kafka sources watch them.
     #[serde(default)]
-    pub published_topics: Vec<super::NamePattern>,
+    pub published_topics: Vec<NamePattern>,
 }
 
 fn default_timestamp_column() -> Identifier {
@@ -305,6 +305,30 @@ pub const DEFAULT_COUNT_CAP: u64 = 100_000;
 
 fn default_count_cap() -> u64 {
     DEFAULT_COUNT_CAP
+}
+
+/// A count that must be above zero, refused while the number is read (so the error has its line).
+fn above_zero<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    struct AboveZero;
+    impl serde::de::Visitor<'_> for AboveZero {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number above zero")
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<u64, E> {
+            if value == 0 {
+                return Err(E::custom("must be above zero"));
+            }
+            Ok(value)
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<u64, E> {
+            match u64::try_from(value) {
+                Ok(value) => self.visit_u64(value),
+                Err(_) => Err(E::custom("must be above zero")),
+            }
+        }
+    }
+    deserializer.deserialize_u64(AboveZero)
 }
 
 /// A PostgreSQL identifier, already case-folded; rendered quoted.
@@ -446,7 +470,7 @@ pub(super) fn apply_flags(postgres: &mut Vec<PostgresConfig>, specs: &[String]) 
     for (index, spec) in specs.iter().enumerate() {
         let (name, dsn) = split_name(spec);
         let dsn = PostgresDsn::try_from(dsn.to_owned())
-            .map_err(|error| ConfigError(format!("--postgres.dsn[{index}]: {error}")))?;
+            .map_err(|error| ConfigError::at(format!("--postgres.dsn[{index}]"), error))?;
         postgres.push(PostgresConfig {
             name: name.map(str::to_owned),
             dsn,
@@ -482,47 +506,39 @@ fn split_name(spec: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// Checks what spans keys: distinct `db` labels, readable password files.
-pub(super) fn validate(postgres: &[PostgresConfig]) -> Result<(), ConfigError> {
+/// Checks what spans keys: distinct `db` labels and outbox tables, a CA where the TLS mode
+/// verifies. `key(index, ".field")` names an entry's key (or the flag it came from).
+pub(super) fn validate(postgres: &[PostgresConfig], key: &dyn Fn(usize, &str) -> String) -> Result<(), ConfigError> {
     let mut names = std::collections::HashSet::new();
     for (index, database) in postgres.iter().enumerate() {
         if !names.insert(database.db()) {
-            return Err(ConfigError(format!(
-                "sources.postgres[{index}].name: db `{}` is configured twice; give each a distinct name",
-                database.db()
-            )));
+            return Err(ConfigError::at(
+                key(index, ".name"),
+                format!("db `{}` is configured twice; give each a distinct name", database.db()),
+            ));
         }
-        if let Some(file) = &database.password_file {
-            std::fs::metadata(file).map_err(|error| {
-                ConfigError(format!("sources.postgres[{index}].password_file: {}: {error}", file.display()))
-            })?;
+        // The password file and `ca_file` were read as they were parsed; the DSN's CA is
+        // read here, when no `ca_file` overrides it (parsing a DSN reads no file).
+        if let (None, Some(file)) = (&database.ca_file, &database.dsn.sslrootcert) {
+            super::check_ca_file(file)
+                .map_err(|error| ConfigError::at(key(index, ".dsn"), format!("sslrootcert: {error}")))?;
         }
-        match database.ca_file() {
-            Some(file) => {
-                crate::sources::postgres::tls::read_ca_file(file)
-                    .map_err(|error| ConfigError(format!("sources.postgres[{index}].ca_file: {error}")))?;
-            }
-            None if database.sslmode().verifies() => {
-                return Err(ConfigError(format!(
-                    "sources.postgres[{index}].ca_file: sslmode {} needs the CA that signs the server's \
-                     certificate (ca_file, or sslrootcert in the DSN)",
+        if database.ca_file().is_none() && database.sslmode().verifies() {
+            return Err(ConfigError::at(
+                key(index, ".ca_file"),
+                format!(
+                    "sslmode {} needs the CA that signs the server's certificate (ca_file, or sslrootcert in the DSN)",
                     database.sslmode()
-                )));
-            }
-            None => {}
+                ),
+            ));
         }
         let mut tables = std::collections::HashSet::new();
         for (table_index, outbox) in database.outbox.iter().enumerate() {
             if !tables.insert(outbox.table.to_string()) {
-                return Err(ConfigError(format!(
-                    "sources.postgres[{index}].outbox[{table_index}].table: `{}` is listed twice",
-                    outbox.table
-                )));
-            }
-            if outbox.count_cap == 0 {
-                return Err(ConfigError(format!(
-                    "sources.postgres[{index}].outbox[{table_index}].count_cap: must be above zero"
-                )));
+                return Err(ConfigError::at(
+                    key(index, &format!(".outbox[{table_index}].table")),
+                    format!("`{}` is listed twice", outbox.table),
+                ));
             }
         }
     }
@@ -648,12 +664,15 @@ mod tests {
         let yaml = "sources:\n  postgres:\n    - dsn: host=h\n";
         assert_eq!(Config::from_yaml(yaml).unwrap().sources.postgres[0].sslmode(), SslMode::Prefer, "libpq's default");
 
-        let load = |yaml: &str| validate(&Config::from_yaml(yaml).unwrap().sources.postgres).unwrap_err().to_string();
+        let load = |yaml: &str| {
+            let key = |index: usize, field: &str| format!("sources.postgres[{index}]{field}");
+            validate(&Config::from_yaml(yaml).unwrap().sources.postgres, &key).unwrap_err().to_string()
+        };
         let error = load("sources:\n  postgres:\n    - dsn: host=h\n      sslmode: verify-full\n");
         assert!(error.starts_with("sources.postgres[0].ca_file: sslmode verify-full needs the CA"), "{error}");
         let error =
             load("sources:\n  postgres:\n    - dsn: host=h sslmode=verify-ca sslrootcert=/nonexistent/ca.pem\n");
-        assert!(error.starts_with("sources.postgres[0].ca_file: cannot read /nonexistent/ca.pem"), "{error}");
+        assert!(error.starts_with("sources.postgres[0].dsn: sslrootcert: cannot read /nonexistent/ca.pem"), "{error}");
         let yaml = "sources:\n  postgres:\n    - dsn: host=h\n      sslmode: verify_full\n";
         let error = Config::from_yaml(yaml).unwrap_err().to_string();
         assert!(error.starts_with("sources.postgres[0].sslmode: unknown variant `verify_full`"), "{error}");

@@ -89,6 +89,7 @@ pub struct Settings {
     #[serde(with = "humantime_serde")]
     pub source_disconnected_for: Duration,
     /// Share (0-1) of Debezium's queue that must stay free; below it DebeziumQueueNearlyFull fires.
+    #[serde(deserialize_with = "ratio")]
     pub queue_remaining_ratio: f64,
     /// How long the queue must stay below `queue_remaining_ratio` free before DebeziumQueueNearlyFull fires.
     #[serde(with = "humantime_serde")]
@@ -122,6 +123,32 @@ pub struct Settings {
     pub namespace: String,
     /// Directory Grafana's file provider reads the dashboard from (dashboards/provisioning.yaml).
     pub dashboards_path: String,
+}
+
+/// A share strictly between 0 and 1, refused while the number is read (so the error has its
+/// line): at 0 the alert never fires, at 1 or above it always does.
+fn ratio<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    struct Ratio;
+    impl serde::de::Visitor<'_> for Ratio {
+        type Value = f64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a number between 0 and 1")
+        }
+        fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<f64, E> {
+            if value > 0.0 && value < 1.0 {
+                Ok(value)
+            } else {
+                Err(E::custom(format!("{value} is not between 0 and 1 (exclusive), e.g. 0.1 for 10 % free")))
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<f64, E> {
+            self.visit_f64(value as f64)
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<f64, E> {
+            self.visit_f64(value as f64)
+        }
+    }
+    deserializer.deserialize_f64(Ratio)
 }
 
 impl Default for Settings {

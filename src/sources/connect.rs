@@ -30,6 +30,7 @@ use crate::http::HttpClient;
 use crate::published::{OutboxRoute, PublishedTopics};
 use crate::snapshot::{DebeziumConnector, Facts, Finding, Observation, Samples, StatusLine, Urgency};
 use crate::source::{ErrorReason, PollError, Source};
+use crate::text::{percent_encode_segment, shell_quote};
 
 /// Connector and task states as Connect reports them, in the order we render them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -554,16 +555,6 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
 }
 
 impl ClusterState {
-    /// `rest_url/connectors/NAME/ACTION` for a command in single quotes: the name is one
-    /// percent-encoded path segment, and `'` is encoded too so the shell word stays whole.
-    fn endpoint(&self, name: &str, action: &str) -> String {
-        let url = Url::parse(&format!("{}/", self.rest_url))
-            .ok()
-            .and_then(|base| connector_url(&base, name, Some(action)))
-            .map_or_else(|| format!("{}/connectors/{name}/{action}", self.rest_url), String::from);
-        url.replace('\'', "%27")
-    }
-
     /// The outbox routes of every Debezium connector with an EventRouter; a connector with a
     /// capture filter the `regex` crate cannot compile (an invalid one, or Java's lookarounds
     /// and backreferences) is left out.
@@ -578,6 +569,12 @@ impl ClusterState {
             }
         }
         routes
+    }
+
+    /// `REST/connectors/NAME/rest` as one shell word for the commands `check` prints, the
+    /// name percent-encoded.
+    fn connector_url(&self, name: &str, rest: &str) -> String {
+        shell_quote(&format!("{}/connectors/{}/{rest}", self.rest_url, percent_encode_segment(name)))
     }
 }
 
@@ -675,13 +672,15 @@ impl Observation for ClusterState {
         for connector in &self.connectors {
             let name = &connector.name;
             let subject = format!("connect {cluster} / connector {name}");
+            // The name is whatever whoever created the connector chose: quoted for the shell,
+            // and percent-encoded inside URLs, so a pasted command only ever names it.
             let log = format!(
-                "Read the worker's log around the failure (runbook step 1): grep -F {} <connect worker log>",
-                shell_word(name)
+                "Read the worker's log around the failure (runbook step 1): grep -F -- {} <connect worker log>",
+                shell_quote(name)
             );
             let restart = format!(
-                "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST '{}?includeTasks=true&onlyFailed=true'",
-                self.endpoint(name, "restart")
+                "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST {}",
+                self.connector_url(name, "restart?includeTasks=true&onlyFailed=true")
             );
             match connector.state {
                 Some(State::Failed) => findings.push(Finding {
@@ -698,8 +697,8 @@ impl Observation for ClusterState {
                     runbook: Anchor::S1Restart.id(),
                     actions: match state {
                         State::Paused => vec![format!(
-                            "Resume it if the pause was not deliberate: curl -X PUT '{}'",
-                            self.endpoint(name, "resume")
+                            "Resume it if the pause was not deliberate: curl -X PUT {}",
+                            self.connector_url(name, "resume")
                         )],
                         _ => vec![
                             log.clone(),
@@ -732,8 +731,8 @@ impl Observation for ClusterState {
                             actions: vec![format!(
                                 "To capture changes, set snapshot.mode to no_data (formerly never) and update the \
                                  connector: curl -X PUT -H 'Content-Type: application/json' \
-                                 '{}' -d @<its config>",
-                                self.endpoint(name, "config")
+                                 {} -d @<its config>",
+                                self.connector_url(name, "config")
                             )],
                         });
                     } else if stuck && !task_failed {
@@ -791,11 +790,6 @@ fn status_line(subject: String, state: Option<State>, trace: Option<&Trace>) -> 
             None => trace.head.clone(),
         }),
     }
-}
-
-/// `text` as one single-quoted shell word.
-fn shell_word(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// `base` (ending in `/`) + `connectors/NAME[/ACTION]`, the name one percent-encoded path
@@ -1187,31 +1181,45 @@ mod tests {
         assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
     }
 
-    /// A finding's commands run in a shell and name the connector in a URL: the name must stay
-    /// one path segment and one shell word, whatever it holds.
+    /// A name as Connect accepts it from whoever may create connectors.
+    const HOSTILE: &str = "x'; touch /tmp/PWNED; echo '";
+
+    /// The command after `prefix` in one of `finding`'s actions, up to `end`.
+    fn command<'a>(finding: &'a Finding, prefix: &str, end: &str) -> &'a str {
+        let action = finding.actions.iter().find_map(|action| action.split_once(prefix)).map(|(_, rest)| rest);
+        let action = action.unwrap_or_else(|| panic!("no `{prefix}` in {:?}", finding.actions));
+        action.split(end).next().unwrap()
+    }
+
     #[test]
-    fn commands_in_findings_quote_the_connector_name() {
-        let renamed = |fixture: &str, from: &str, to: &str| {
-            let mut state = cluster(fixture);
-            state.rest_url = "http://connect:8083".into();
-            state.connectors.iter_mut().find(|connector| connector.name == from).unwrap().name = to.into();
-            state.findings("dc1", &Facts::default())
-        };
-        let paused = renamed("expand-paused.json", "inventory", "it's a/b");
-        assert!(
-            paused[0].actions[0].contains("curl -X PUT 'http://connect:8083/connectors/it%27s%20a%2Fb/resume'"),
-            "{:?}",
-            paused[0].actions
-        );
-        let failed = renamed("expand-task-failed.json", "billing", "o'brien ?x");
-        let actions = &failed[0].actions;
-        assert!(actions[0].contains(r"grep -F 'o'\''brien ?x' <connect worker log>"), "{actions:?}");
-        assert!(
-            actions[1].contains(
-                "curl -X POST 'http://connect:8083/connectors/o%27brien%20%3Fx/restart?includeTasks=true&onlyFailed=true'"
-            ),
-            "{actions:?}"
-        );
+    fn printed_commands_pass_a_hostile_connector_name_as_one_encoded_word() {
+        let mut state = cluster("expand-task-failed.json");
+        state.rest_url = "http://connect:8083".into();
+        state.connectors.iter_mut().find(|connector| connector.name == "billing").unwrap().name = HOSTILE.into();
+        let findings = state.findings("dc1", &Facts::default());
+        let encoded = "x%27%3B%20touch%20%2Ftmp%2FPWNED%3B%20echo%20%27";
+        let restart = crate::text::tests::shell_words(command(&findings[0], "step 2): ", "\n"));
+        let url = format!("http://connect:8083/connectors/{encoded}/restart?includeTasks=true&onlyFailed=true");
+        assert_eq!(restart, ["curl", "-X", "POST", url.as_str()]);
+        let grep = crate::text::tests::shell_words(command(&findings[0], "step 1): ", " <"));
+        assert_eq!(grep, ["grep", "-F", "--", HOSTILE]);
+
+        let mut paused = cluster("expand-paused.json");
+        paused.rest_url = "http://connect:8083".into();
+        paused.connectors.iter_mut().find(|connector| connector.name == "inventory").unwrap().name = HOSTILE.into();
+        let resume =
+            crate::text::tests::shell_words(command(&paused.findings("dc1", &Facts::default())[0], ": ", "\n"));
+        assert_eq!(resume, ["curl", "-X", "PUT", &format!("http://connect:8083/connectors/{encoded}/resume")]);
+
+        let mut stuck = cluster("expand-running.json");
+        stuck.rest_url = "http://connect:8083".into();
+        let billing = stuck.connectors.iter_mut().find(|connector| connector.name == "billing").unwrap();
+        billing.debezium.as_mut().unwrap().snapshot_mode = Some("initial_only".into());
+        billing.name = HOSTILE.into();
+        let finding = &stuck.findings("dc1", &one_bridge_streaming_inventory())[0];
+        let update = crate::text::tests::shell_words(command(finding, "connector: ", " -d @"));
+        let config_url = format!("http://connect:8083/connectors/{encoded}/config");
+        assert_eq!(update, ["curl", "-X", "PUT", "-H", "Content-Type: application/json", config_url.as_str()]);
     }
 
     /// One JMX bridge, answering, on which only the `inventory` connector streams.

@@ -174,6 +174,37 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Runs the exporter with `args` (listening on a port of its own choosing, should it get that
+/// far) and expects it to refuse them as a usage error: exit code 2 with one line on stderr,
+/// which is returned. A process still running after a minute failed to refuse: it is killed.
+pub fn refused(args: &[&str]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_debezium-exporter"))
+        .args(args)
+        .args(["--web.listen-address", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the exporter starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{args:?} were not refused: the exporter was still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{args:?}: one line expected, got {stderr}");
+    stderr
+}
+
 /// The real exporter binary, started with the given flags on a free port.
 pub struct Exporter {
     child: Child,
