@@ -531,9 +531,10 @@ impl PostgresSource {
     async fn connect(&self) -> Result<Connection, PollError> {
         let mut config = self.dsn.config.clone();
         if let Some(file) = &self.password_file {
-            let password = std::fs::read_to_string(file).map_err(|error| {
-                PollError::new(ErrorReason::Connect, format!("cannot read password_file {}: {error}", file.display()))
-            })?;
+            // Read again on every reconnect (rotation); a file swapped for a FIFO must not hang
+            // the poll, nor a huge one fill memory.
+            let password = crate::config::read_small_text(file)
+                .map_err(|error| PollError::new(ErrorReason::Connect, format!("password_file: {error}")))?;
             config.password(password.trim_end_matches(['\r', '\n']));
         }
         let wire_mode = tls::wire_mode(self.sslmode, config.get_hosts());

@@ -36,8 +36,9 @@ pub fn wire_mode(mode: SslMode, hosts: &[Host]) -> tokio_postgres::config::SslMo
 /// The CA certificates of a PEM file; at least one.
 pub fn read_ca_file(path: &Path) -> Result<RootCertStore, String> {
     let cannot = |why: String| format!("cannot read {}: {why}", path.display());
-    let certificates = CertificateDer::pem_file_iter(path)
-        .map_err(|error| cannot(error.to_string()))?
+    // Read again on every reconnect: only a small regular file (see `read_small_file`).
+    let pem = crate::config::read_small_file(path)?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| cannot(error.to_string()))?;
     if certificates.is_empty() {
