@@ -406,7 +406,7 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
         .find(|block| block.contains(&format!("CRITICAL  connect {CLUSTER} / connector {connector}\n")))
         .unwrap_or_else(|| panic!("check does not name {connector}:\n{text}"));
     assert!(block.contains("Connect reports RUNNING but Debezium is not streaming"), "{block}");
-    assert!(block.contains(&format!("grep -F '{connector}' <connect worker log>")), "{block}");
+    assert!(block.contains(&format!("grep -F -- '{connector}' <connect worker log>")), "{block}");
     assert!(block.contains(&format!("runbook: docs/runbook.md#{STEP_1}")), "{block}");
     assert!(text.contains(&format!("DOWN  postgres {CLUSTER}: ")), "{text}");
     let scrape = exporter
