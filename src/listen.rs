@@ -44,6 +44,9 @@ struct Tracked {
     evict: Arc<Notify>,
 }
 
+/// A registered connection: its id and the handles its task shares with the table.
+type Admitted = (u64, Arc<AtomicUsize>, Arc<AtomicU64>, Arc<Notify>);
+
 #[derive(Default)]
 struct Table {
     next_id: u64,
@@ -62,7 +65,7 @@ impl Connections {
 
     /// Registers a new connection, evicting the longest-idle one when `max` are open.
     /// `None` when every open connection is serving a request.
-    fn admit(&self, max: usize) -> Option<(u64, Arc<AtomicUsize>, Arc<AtomicU64>, Arc<Notify>)> {
+    fn admit(&self, max: usize) -> Option<Admitted> {
         let mut table = self.table.lock().expect("connection table lock poisoned");
         if table.open.len() >= max {
             let idlest = table

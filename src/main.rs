@@ -39,7 +39,7 @@ enum Command {
     Generate(GenerateFlags),
     /// Poll every configured source once and say what needs attention and which runbook step
     /// fixes it. Exit code 0 when healthy, 1 when something needs attention, 2 on bad usage.
-    Check(CheckFlags),
+    Check(Box<CheckFlags>),
 }
 
 #[derive(clap::Args)]

@@ -355,8 +355,8 @@ impl KafkaSource {
             // Longer than any read: the Fetch that librdkafka sends at the log end right after
             // the newest record arrives is still waiting when the handle is dropped, so its
             // answer is never parsed (see `read_newest`).
-            .set("fetch.wait.max.ms", &(timeout.as_millis() + 1000).min(300_000).to_string())
-            .set("socket.timeout.ms", &(timeout.as_millis() + 3000).min(301_000).max(10_000).to_string());
+            .set("fetch.wait.max.ms", (timeout.as_millis() + 1000).min(300_000).to_string())
+            .set("socket.timeout.ms", (timeout.as_millis() + 3000).clamp(10_000, 301_000).to_string());
         let admin = client_config(config, timeout).create_with_context(context())?;
         Ok(KafkaSource {
             cluster: config.cluster(),
