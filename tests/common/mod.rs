@@ -6,6 +6,7 @@
 
 pub mod alerting;
 pub mod fault_proxy;
+pub mod fault_server;
 pub mod kafka;
 pub mod local_postgres;
 
@@ -215,12 +216,19 @@ pub struct Exporter {
 
 impl Exporter {
     pub fn start(args: &[&str]) -> Self {
+        Self::start_with_env(args, &[])
+    }
+
+    /// Like `start`, with these variables in the exporter's environment (a DSN with its
+    /// password goes there, never on the command line).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("exporter.log");
         let child = Command::new(env!("CARGO_BIN_EXE_debezium-exporter"))
             .args(args)
             .args(["--web.listen-address", &format!("127.0.0.1:{port}"), "--log.level", "debug"])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -236,6 +244,11 @@ impl Exporter {
             assert!(Instant::now() < deadline, "the exporter did not listen: {}", self.log());
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The exporter's process id, to read its /proc entry.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
