@@ -75,6 +75,13 @@ impl HttpClient {
         if !status.is_success() {
             return Err(PollError::new(ErrorReason::HttpStatus, format!("{} answered HTTP {status}", response.url())));
         }
+        // A declared length over the limit is refused before a byte of the body is read.
+        if let Some(declared) = response.content_length().filter(|length| *length > self.body_limit as u64) {
+            return Err(PollError::new(
+                ErrorReason::TooLarge,
+                format!("{} announced a body of {declared} bytes, over {}", response.url(), self.body_limit),
+            ));
+        }
         let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
             if body.len() + chunk.len() > self.body_limit {

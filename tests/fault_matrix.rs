@@ -40,7 +40,8 @@ const HTTP_FAULTS: [(Mode, &str); 15] = [
     (Mode::WrongShape, "decode"),
     (Mode::OversizeFast, "too_large"),
     (Mode::OversizeChunked, "too_large"),
-    (Mode::OversizeSlow, "timeout"),
+    // The declared Content-Length is over the limit: refused before the body is read.
+    (Mode::OversizeSlow, "too_large"),
     (Mode::TrickleHead, "timeout"),
     (Mode::TrickleBody, "timeout"),
     // reqwest reports a body cut short as a body error, which src/http.rs counts as decode.
@@ -437,10 +438,10 @@ struct Outcome {
 }
 
 /// Polls that may fail once a fault has ended: the one under way. PostgreSQL also waits out
-/// its reconnect backoff, which counts wall time (at most 10 s, src/sources/postgres.rs): at a
-/// 1 s interval, up to ten more polls answer its last error without trying.
+/// its reconnect backoff, which never exceeds one poll interval (`retrying_within`), so at most
+/// one more poll repeats its last error without trying.
 fn failures_allowed_after(source: &str) -> f64 {
-    if source == "postgres" { 11.0 } else { 1.0 }
+    if source == "postgres" { 2.0 } else { 1.0 }
 }
 
 fn up(exposition: &Exposition, source: &str, target: &str) -> Option<f64> {

@@ -469,6 +469,9 @@ pub enum Parsed {
 pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
     Ok(match serde_json::from_slice(body)? {
         ConnectorsResponse::Expanded(entries) => {
+            if let Some(message) = connect_error(&entries) {
+                return Err(serde::de::Error::custom(format!("Connect answered an error: {message}")));
+            }
             let mut state = ClusterState::default();
             for (name, entry) in entries {
                 let name = match name.0 {
@@ -496,6 +499,19 @@ pub fn parse(body: &[u8]) -> Result<Parsed, serde_json::Error> {
             Parsed::LegacyNames { names, skipped }
         }
     })
+}
+
+/// The message of Connect's error body (`{"error_code": 500, "message": "..."}`), which a
+/// proxy or a Connect in trouble may send with a 200; read as a listing it would name two
+/// connectors, `error_code` and `message`.
+fn connect_error(entries: &[(Name, &RawValue)]) -> Option<String> {
+    let value =
+        |key: &str| entries.iter().find(|(name, _)| name.0.as_deref() == Ok(key)).map(|(_, value)| value.get().trim());
+    let code = value("error_code")?;
+    if entries.len() != 2 || !code.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    serde_json::from_str::<String>(value("message")?).ok()
 }
 
 /// Parses the legacy pair `GET /connectors/NAME/status` + `GET /connectors/NAME`.
@@ -1179,6 +1195,15 @@ mod tests {
         assert_eq!(paused.len(), 1);
         assert_eq!(paused[0].severity, Urgency::Warning);
         assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
+    }
+
+    #[test]
+    fn connect_s_error_body_is_an_error_not_two_connectors() {
+        let error = parse(br#"{"error_code":500,"message":"boom"}"#).unwrap_err();
+        assert!(error.to_string().contains("Connect answered an error: boom"), "{error}");
+        // Two connectors that happen to be called so are still connectors.
+        let listing = br#"{"error_code":{"status":{"name":"error_code","connector":{"state":"RUNNING","worker_id":"w"},"tasks":[],"type":"source"}},"message":{"status":{"name":"message","connector":{"state":"RUNNING","worker_id":"w"},"tasks":[],"type":"source"}}}"#;
+        assert!(matches!(parse(listing), Ok(Parsed::Cluster(state)) if state.connectors.len() == 2));
     }
 
     /// A name as Connect accepts it from whoever may create connectors.

@@ -41,6 +41,8 @@ pub enum ParseError {
     Json(#[from] serde_json::Error),
     #[error("Jolokia refused the read of {mbean}: status {status}: {error}")]
     Refused { mbean: String, status: u16, error: String },
+    #[error("Jolokia answered the bulk read with no response at all")]
+    Empty,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +75,8 @@ struct Request {
 /// Parses a bulk read answer into the bridges' common model.
 pub fn parse(body: &[u8]) -> Result<Reading, ParseError> {
     let responses = match serde_json::from_slice(body)? {
+        // A bulk read is never empty: no answer to it is no reading, not a worker without beans.
+        Body::Bulk(responses) if responses.is_empty() => return Err(ParseError::Empty),
         Body::Bulk(responses) => responses,
         Body::Single(response) => vec![response],
     };
@@ -238,7 +242,7 @@ impl Source for JolokiaSource {
             .body(self.body.clone());
         let body = self.client.fetch(request).await?;
         let reading = parse(&body).map_err(|error| match error {
-            ParseError::Json(_) => PollError::new(ErrorReason::Decode, error.to_string()),
+            ParseError::Json(_) | ParseError::Empty => PollError::new(ErrorReason::Decode, error.to_string()),
             ParseError::Refused { .. } => PollError::new(ErrorReason::HttpStatus, error.to_string()),
         })?;
         Ok(Arc::new(BridgeObservation { reading, connect_cluster: self.connect_cluster.clone() }))
@@ -364,6 +368,7 @@ mod tests {
         let error = parse(forbidden).unwrap_err().to_string();
         assert!(error.contains("status 403") && error.contains("Origin not allowed"), "{error}");
         assert!(matches!(parse(b"<html>502</html>"), Err(ParseError::Json(_))));
+        assert!(matches!(parse(b"[]"), Err(ParseError::Empty)), "a bulk read always has answers");
     }
 
     #[test]

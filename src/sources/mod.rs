@@ -46,7 +46,10 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     for postgres in &config.sources.postgres {
         let timeout = config.timeout_for(postgres.timeout);
         sources.push(Configured {
-            source: Arc::new(postgres::PostgresSource::new(postgres, timeout, published.clone())),
+            source: Arc::new(
+                postgres::PostgresSource::new(postgres, timeout, published.clone())
+                    .retrying_within(config.poll.interval),
+            ),
             timeout,
         });
     }

@@ -442,9 +442,10 @@ impl Backoff {
         }
     }
 
-    fn failed(&mut self, now: Instant, error: &PollError) {
-        self.retry_at = Some(now + self.delay);
-        self.delay = (self.delay * 2).min(MAX_RETRY);
+    /// Waits longer after each failure, up to `cap`.
+    fn failed(&mut self, now: Instant, error: &PollError, cap: Duration) {
+        self.retry_at = Some(now + self.delay.min(cap));
+        self.delay = (self.delay * 2).min(cap);
         self.last_error = Some(error.clone());
     }
 }
@@ -510,6 +511,8 @@ pub struct PostgresSource {
     outbox: Vec<OutboxQueries>,
     published: Arc<PublishedTopics>,
     session: tokio::sync::Mutex<Session>,
+    /// The longest wait between connection attempts (see `retrying_within`).
+    retry_cap: Duration,
 }
 
 impl PostgresSource {
@@ -525,7 +528,15 @@ impl PostgresSource {
             outbox: config.outbox.iter().map(OutboxQueries::new).collect(),
             published,
             session: tokio::sync::Mutex::new(Session::default()),
+            retry_cap: MAX_RETRY,
         }
+    }
+
+    /// Never waits longer than one poll `interval` between connection attempts, so a database
+    /// that answers again is up by the second poll after it does, however long it was down.
+    pub fn retrying_within(mut self, interval: Duration) -> Self {
+        self.retry_cap = interval.clamp(FIRST_RETRY, MAX_RETRY);
+        self
     }
 
     async fn connect(&self) -> Result<Connection, PollError> {
@@ -778,7 +789,7 @@ impl PostgresSource {
                     *slot = Some(connection);
                 }
                 Err(error) => {
-                    backoff.failed(Instant::now(), &error);
+                    backoff.failed(Instant::now(), &error, self.retry_cap);
                     return Err(error);
                 }
             }
@@ -983,7 +994,7 @@ mod tests {
         assert!(backoff.check(now).is_ok());
         let error = PollError::new(ErrorReason::Connect, "refused");
         for _ in 0..10 {
-            backoff.failed(now, &error);
+            backoff.failed(now, &error, MAX_RETRY);
         }
         assert_eq!(backoff.delay, MAX_RETRY);
         assert_eq!(backoff.check(now).unwrap_err().message, "refused");
