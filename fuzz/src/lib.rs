@@ -4,14 +4,21 @@
 
 use debezium_exporter::render;
 use debezium_exporter::snapshot::{Facts, Observation, Samples};
+use debezium_exporter::sources::jmx_exporter;
 
 /// Runs `observation` through the exporter's whole pipeline; panics are the only failures.
+///
+/// One property is checked on the way: the exposition written from upstream strings is valid
+/// text format, as read by our own parser of it (a scrape of an invalid one fails whole).
 pub fn exercise(target: &str, observation: &dyn Observation) {
     let mut facts = Facts::default();
     observation.share(target, &mut facts);
     let mut samples = Samples::default();
     observation.render(target, &facts, &mut samples);
-    std::hint::black_box(render::encode(&samples));
+    let exposition = render::encode(&samples);
+    if let Err(error @ jmx_exporter::ParseError::Line { .. }) = jmx_exporter::parse(&exposition) {
+        panic!("the exposition is not valid text format: {error}\n{exposition}");
+    }
     std::hint::black_box(observation.summary());
     std::hint::black_box(observation.findings(target, &facts));
 }
