@@ -5,9 +5,10 @@
 //! Each cluster gets two librdkafka handles, created once and reused by every poll: a consumer
 //! (metadata, ListOffsets, group listing, committed offsets) and an admin client
 //! (DescribeConfigs, which only the admin API has). The newest records are read by a third
-//! handle made for each read and dropped after it (see `read_newest` for why). librdkafka's calls block, so a
-//! whole poll runs in one `spawn_blocking` task, each call bounded by what is left of the poll's
-//! deadline; a poll that finds the previous one still running fails instead of queueing.
+//! handle made for each read and dropped after it (see `read_newest` for why). librdkafka's
+//! calls block, so a whole poll runs in one `spawn_blocking` task, each call bounded by what is
+//! left of the poll's deadline; a poll that finds the previous one still running fails instead
+//! of queueing.
 //!
 //! Brokers differ in what they report; see the README's Kafka section for the Tansu test
 //! broker (high watermark under-counted, no group members, DescribeConfigs without defaults).
@@ -299,7 +300,8 @@ pub struct KafkaSource {
     clients: Arc<Mutex<Clients>>,
 }
 
-/// The client settings both handles share: where the brokers are and how to log in.
+/// The client settings every handle shares: where the brokers are, how to log in, and what a
+/// monitor must never do.
 fn client_config(config: &KafkaConfig, timeout: Duration) -> ClientConfig {
     let mut client = ClientConfig::new();
     client.set("bootstrap.servers", &config.bootstrap.0).set("client.id", "debezium-exporter");
