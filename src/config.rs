@@ -59,6 +59,11 @@ where
         fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
             (self.0)(text).map_err(E::custom)
         }
+        // A bare number (`timeout: 5`, `body_size_limit: 1048576`) is checked as its text,
+        // so the error says what is missing rather than "expected a string".
+        fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<T, E> {
+            self.visit_str(&number.to_string())
+        }
     }
     deserializer.deserialize_str(Check(check))
 }
@@ -189,6 +194,9 @@ pub struct ServeFlags {
     /// How long one poll of one source may take before it counts as failed; at least 100ms.
     #[arg(long = "poll.timeout", value_name = "DURATION", value_parser = parse_duration)]
     pub poll_timeout: Option<Duration>,
+    /// The largest HTTP answer a source reads (e.g. 64MiB); a larger one fails the poll.
+    #[arg(long = "poll.body-size-limit", value_name = "SIZE", value_parser = parse_body_size_limit)]
+    pub poll_body_size_limit: Option<usize>,
     /// Log level: error, warn, info, debug or trace.
     #[arg(long = "log.level", value_name = "LEVEL")]
     pub log_level: Option<LogLevel>,
@@ -300,11 +308,18 @@ pub struct PollConfig {
     /// How long one poll may take, at least 100ms; a source's own `timeout` overrides it.
     #[serde(deserialize_with = "poll_timeout")]
     pub timeout: Duration,
+    /// The largest HTTP answer (Connect, Jolokia, jmx_exporter) a poll reads, in bytes.
+    #[serde(deserialize_with = "body_size_limit")]
+    pub body_size_limit: usize,
 }
 
 impl Default for PollConfig {
     fn default() -> Self {
-        PollConfig { interval: Duration::from_secs(10), timeout: Duration::from_secs(5) }
+        PollConfig {
+            interval: Duration::from_secs(10),
+            timeout: Duration::from_secs(5),
+            body_size_limit: DEFAULT_BODY_SIZE_LIMIT,
+        }
     }
 }
 
@@ -800,6 +815,41 @@ fn poll_timeout<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Dur
     })
 }
 
+/// Room for Connect's expanded list of about 8,000 connectors with their configs.
+pub const DEFAULT_BODY_SIZE_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Below this even an error answer would not fit.
+const MIN_BODY_SIZE_LIMIT: usize = 1024;
+
+/// A size in bytes: a whole number with an optional unit B, KiB, MiB or GiB (KB, MB and GB
+/// mean the same, as in Prometheus' `body_size_limit`), at least 1KiB.
+fn parse_body_size_limit(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let scale: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "KB" => 1 << 10,
+        "MiB" | "MB" => 1 << 20,
+        "GiB" | "GB" => 1 << 30,
+        other => return Err(format!("unknown unit {other:?} in {text:?}: use B, KiB, MiB or GiB, e.g. 64MiB")),
+    };
+    let bytes = digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(scale))
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .ok_or_else(|| format!("{text:?} is not a size: use a whole number and a unit, e.g. 64MiB"))?;
+    if bytes < MIN_BODY_SIZE_LIMIT {
+        return Err(format!("{text} is too small: at least 1KiB"));
+    }
+    Ok(bytes)
+}
+
+fn body_size_limit<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    checked_str(deserializer, parse_body_size_limit)
+}
+
 /// A source's own `timeout`, checked as `poll.timeout` is.
 fn source_timeout<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
     checked_option(deserializer, |text| {
@@ -920,6 +970,9 @@ impl Config {
         if let Some(timeout) = flags.poll_timeout {
             check_poll_timeout(timeout).map_err(|error| ConfigError::at("--poll.timeout", error))?;
             self.poll.timeout = timeout;
+        }
+        if let Some(limit) = flags.poll_body_size_limit {
+            self.poll.body_size_limit = limit;
         }
         if let Some(level) = flags.log_level {
             self.log.level = level;
@@ -1161,6 +1214,7 @@ mod tests {
         assert_eq!(config.web.telemetry_path, "/metrics");
         assert_eq!(config.poll.interval, PollConfig::default().interval);
         assert_eq!(config.poll.timeout, PollConfig::default().timeout);
+        assert_eq!(config.poll.body_size_limit, PollConfig::default().body_size_limit);
         assert_eq!(config.sources.connect.len(), 1);
         assert_eq!(config.sources.connect[0].cluster(), "connect-1");
         assert_eq!(config.generate, crate::generate::Settings::default());
@@ -1450,6 +1504,21 @@ mod tests {
         let yaml = "sources:\n  postgres:\n    - dsn: host=h\n      outbox:\n        - {table: outbox, count_cap: 0}\n";
         let error = load_error(yaml);
         assert_eq!(error, "sources.postgres[0].outbox[0].count_cap: must be above zero (line 5, column 38)");
+    }
+
+    #[test]
+    fn body_size_limits_take_a_unit_and_refuse_what_no_answer_fits_in() {
+        let limit = |yaml: &str| Config::from_yaml(yaml).map(|config| config.poll.body_size_limit);
+        assert_eq!(Config::from_yaml("").unwrap().poll.body_size_limit, 64 << 20);
+        assert_eq!(limit("poll:\n  body_size_limit: 4MiB\n").unwrap(), 4 << 20);
+        assert_eq!(limit("poll:\n  body_size_limit: 2GB\n").unwrap(), 2 << 30);
+        assert_eq!(limit("poll:\n  body_size_limit: 4096\n").unwrap(), 4096);
+        let error = load_error("poll:\n  body_size_limit: 100\n");
+        assert_eq!(error, "poll.body_size_limit: 100 is too small: at least 1KiB (line 2, column 20)");
+        let error = load_error("poll:\n  body_size_limit: 5 potatoes\n");
+        assert!(error.starts_with("poll.body_size_limit: unknown unit \"potatoes\""), "{error}");
+        let error = load_error("poll:\n  body_size_limit: 99999999999GiB\n");
+        assert!(error.contains("is not a size"), "{error}");
     }
 
     #[test]

@@ -8,9 +8,6 @@ use reqwest::{Certificate, Client, RequestBuilder};
 use crate::config::{BasicAuth, TlsConfig};
 use crate::source::{ErrorReason, PollError};
 
-/// Bodies above this are refused: an upstream answering garbage must not exhaust our memory.
-pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024 * 1024;
-
 /// A client for one upstream target, built once and reused across polls.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -20,7 +17,14 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(timeout: Duration, basic_auth: Option<BasicAuth>, tls: &TlsConfig) -> anyhow::Result<Self> {
+    /// Bodies above `body_limit` bytes are refused: an upstream answering garbage must not
+    /// exhaust our memory.
+    pub fn new(
+        timeout: Duration,
+        body_limit: usize,
+        basic_auth: Option<BasicAuth>,
+        tls: &TlsConfig,
+    ) -> anyhow::Result<Self> {
         let mut builder = Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
@@ -35,12 +39,7 @@ impl HttpClient {
                 builder = builder.add_root_certificate(certificate);
             }
         }
-        Ok(HttpClient { client: builder.build()?, basic_auth, body_limit: DEFAULT_BODY_LIMIT })
-    }
-
-    pub fn with_body_limit(mut self, limit: usize) -> Self {
-        self.body_limit = limit;
-        self
+        Ok(HttpClient { client: builder.build()?, basic_auth, body_limit })
     }
 
     pub fn get(&self, url: &str) -> RequestBuilder {

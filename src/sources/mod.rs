@@ -36,7 +36,7 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     let published = Arc::new(PublishedTopics::new(config.poll.interval * 3).deriving_for(derived));
     for (index, connect) in config.sources.connect.iter().enumerate() {
         let timeout = config.timeout_for(connect.timeout);
-        let client = HttpClient::new(timeout, connect.basic_auth.clone(), &connect.tls)
+        let client = HttpClient::new(timeout, config.poll.body_size_limit, connect.basic_auth.clone(), &connect.tls)
             .map_err(|error| anyhow::anyhow!("sources.connect[{index}]: {error}"))?;
         sources.push(Configured {
             source: Arc::new(connect::ConnectSource::new(connect, client, published.clone())),
@@ -61,13 +61,13 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     }
     for (index, bridge) in config.sources.jolokia.iter().enumerate() {
         let timeout = config.timeout_for(bridge.timeout);
-        let client = HttpClient::new(timeout, bridge.basic_auth.clone(), &bridge.tls)
+        let client = HttpClient::new(timeout, config.poll.body_size_limit, bridge.basic_auth.clone(), &bridge.tls)
             .map_err(|error| anyhow::anyhow!("sources.jolokia[{index}]: {error}"))?;
         sources.push(Configured { source: Arc::new(jolokia::JolokiaSource::new(bridge, client)), timeout });
     }
     for (index, bridge) in config.sources.jmx_exporter.iter().enumerate() {
         let timeout = config.timeout_for(bridge.timeout);
-        let client = HttpClient::new(timeout, bridge.basic_auth.clone(), &bridge.tls)
+        let client = HttpClient::new(timeout, config.poll.body_size_limit, bridge.basic_auth.clone(), &bridge.tls)
             .map_err(|error| anyhow::anyhow!("sources.jmx_exporter[{index}]: {error}"))?;
         sources.push(Configured { source: Arc::new(jmx_exporter::JmxExporterSource::new(bridge, client)), timeout });
     }
