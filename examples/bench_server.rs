@@ -10,9 +10,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use debezium_exporter::catalog::State;
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::{Observation, Store};
-use debezium_exporter::sources::connect::{ClusterState, Connector, DebeziumConfig, State, Task, Trace};
+use debezium_exporter::sources::connect::{ClusterState, Connector, DebeziumConfig, Task, Trace};
 
 /// A cluster that looks like a big real one: mostly RUNNING, a few of everything else.
 fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
@@ -70,7 +71,7 @@ fn main() {
     let connectors: usize = args.next().map_or(2_000, |arg| arg.parse().expect(usage));
     let tasks: u32 = args.next().map_or(4, |arg| arg.parse().expect(usage));
 
-    let store = Arc::new(Store::new([("connect", "bench".to_owned())]));
+    let store = Arc::new(Store::new([(debezium_exporter::catalog::SourceKind::Connect, "bench".to_owned())]));
     let observation: Arc<dyn Observation> = Arc::new(cluster(connectors, tasks));
     store.update(&store.targets()[0], |state| {
         state.polled = true;

@@ -6,9 +6,9 @@
 
 use serde::Serialize;
 
+use crate::catalog::{Anchor, Severity};
 use crate::config::Config;
-use crate::generate::runbook::Anchor;
-use crate::snapshot::{Finding, Store, Urgency};
+use crate::snapshot::{Finding, Store};
 use crate::source;
 use crate::sources;
 use crate::text::{is_unsafe_in_terminal, sanitize_for_terminal};
@@ -53,10 +53,7 @@ impl Report {
             return text;
         }
         for finding in &self.findings {
-            let severity = match finding.severity {
-                Urgency::Critical => "CRITICAL",
-                Urgency::Warning => "WARNING",
-            };
+            let severity = finding.severity.as_str().to_uppercase();
             text.push_str(&format!("\n{severity}  {}\n  {}\n", clean(&finding.subject), clean(&finding.problem)));
             for (step, action) in finding.actions.iter().enumerate() {
                 text.push_str(&format!("  {}. {}\n", step + 1, clean(action)));
@@ -101,14 +98,16 @@ pub async fn run(config: &Config) -> anyhow::Result<Report> {
     for target in store.targets() {
         let state = target.state();
         report.sources.push(SourceStatus {
-            source: target.source,
+            source: target.source.as_str(),
             target: target.name.clone(),
             up: state.up,
             error: state.last_error.clone(),
         });
         match &state.observation {
             Some(observation) => report.findings.extend(observation.findings(&target.name, &facts)),
-            None => report.findings.push(unreachable(target.source, &target.name, state.last_error.as_deref())),
+            None => {
+                report.findings.push(unreachable(target.source.as_str(), &target.name, state.last_error.as_deref()))
+            }
         }
     }
     report.findings.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.subject.cmp(&b.subject)));
@@ -117,7 +116,7 @@ pub async fn run(config: &Config) -> anyhow::Result<Report> {
 
 fn unreachable(source: &str, target: &str, error: Option<&str>) -> Finding {
     Finding {
-        severity: Urgency::Critical,
+        severity: Severity::Critical,
         subject: format!("{source} {target}"),
         problem: format!("cannot be polled: {}", error.unwrap_or("no answer")),
         runbook: Anchor::S1Logs.id(),
@@ -142,7 +141,7 @@ mod tests {
                 error: Some(format!("HTTP 500: {ESCAPES}")),
             }],
             findings: vec![Finding {
-                severity: Urgency::Critical,
+                severity: Severity::Critical,
                 subject: format!("connect dc / connector {ESCAPES}"),
                 problem: format!("the connector is FAILED: {ESCAPES}\u{202e}"),
                 runbook: Anchor::S1Restart.id(),

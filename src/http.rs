@@ -5,8 +5,9 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use reqwest::{Certificate, Client, RequestBuilder};
 
+use crate::catalog::ErrorReason;
 use crate::config::{BasicAuth, TlsConfig};
-use crate::source::{ErrorReason, PollError};
+use crate::source::PollError;
 
 /// A client for one upstream target, built once and reused across polls.
 #[derive(Clone)]

@@ -4,8 +4,8 @@ use std::fmt::Write;
 use std::time::UNIX_EPOCH;
 
 use crate::catalog;
+use crate::catalog::ErrorReason;
 use crate::snapshot::{Samples, Store, TargetState};
-use crate::source::ErrorReason;
 
 /// The build this binary is, for `debezium_exporter_build_info`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -14,7 +14,7 @@ pub const REVISION: &str = env!("DEBEZIUM_EXPORTER_REVISION");
 /// Gathers every sample the store's current state implies: self-metrics and every observation.
 pub fn collect(store: &Store) -> Samples {
     let states: Vec<(&str, &str, TargetState)> =
-        store.targets().iter().map(|target| (target.source, target.name.as_str(), target.state())).collect();
+        store.targets().iter().map(|target| (target.source.as_str(), target.name.as_str(), target.state())).collect();
 
     let facts = store.facts();
 
@@ -109,8 +109,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::catalog::SourceKind;
+    use crate::catalog::State;
     use crate::snapshot::Observation;
-    use crate::sources::connect::{ClusterState, Connector, DebeziumConfig, State, Task};
+    use crate::sources::connect::{ClusterState, Connector, DebeziumConfig, Task};
 
     fn connector(name: &str, state: State, task_states: &[State]) -> Connector {
         Connector {
@@ -142,7 +144,7 @@ mod tests {
     }
 
     fn store_with(connectors: Vec<Connector>) -> Store {
-        let store = Store::new([("connect", "dc1".to_owned())]);
+        let store = Store::new([(SourceKind::Connect, "dc1".to_owned())]);
         let observation: Arc<dyn Observation> = Arc::new(ClusterState { connectors, ..ClusterState::default() });
         store.update(&store.targets()[0], |state| {
             state.polled = true;

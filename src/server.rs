@@ -250,7 +250,7 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
         };
         page.push_str(&format!(
             "<tr><td>{}</td><td>{}</td>{up}<td>{last_success}</td><td>{}</td></tr>",
-            target.source,
+            target.source.as_str(),
             shown(&target.name),
             shown(target_state.last_error.as_deref().unwrap_or("")),
         ));
@@ -262,7 +262,7 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
         if lines.is_empty() {
             continue;
         }
-        page.push_str(&format!("<h2>{} {}</h2><table>", target.source, shown(&target.name)));
+        page.push_str(&format!("<h2>{} {}</h2><table>", target.source.as_str(), shown(&target.name)));
         for line in lines {
             page.push_str(&format!(
                 "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
@@ -288,13 +288,15 @@ fn shown(text: &str) -> String {
 mod tests {
     use std::io::Read;
 
+    use crate::catalog::SourceKind;
+
     use axum::http::Request;
     use tower::ServiceExt;
 
     use super::*;
 
     fn state(users: HashMap<String, String>) -> Arc<AppState> {
-        let store = Arc::new(Store::new([("connect", "dc<1>".to_owned())]));
+        let store = Arc::new(Store::new([(SourceKind::Connect, "dc<1>".to_owned())]));
         Arc::new(AppState::new(store, "/metrics".to_owned(), users))
     }
 

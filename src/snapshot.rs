@@ -9,8 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
-use crate::catalog::Metric;
-use crate::source::ErrorReason;
+use crate::catalog::{ErrorReason, Metric, Severity, SourceKind};
 
 /// What one successful poll of one source target saw.
 ///
@@ -108,7 +107,7 @@ pub type Series = Vec<(Vec<String>, f64)>;
 /// Something `check` tells the person on call: what is wrong, where, and what to do.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Finding {
-    pub severity: Urgency,
+    pub severity: Severity,
     /// The pipeline part it is about: `connect demo / connector inventory / task 0`.
     pub subject: String,
     pub problem: String,
@@ -116,14 +115,6 @@ pub struct Finding {
     pub runbook: &'static str,
     /// What to run or look at, in order.
     pub actions: Vec<String>,
-}
-
-/// How soon a finding needs someone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Urgency {
-    Critical,
-    Warning,
 }
 
 /// Samples keyed by metric name.
@@ -164,7 +155,7 @@ pub struct TargetState {
 
 /// One configured upstream target (a Connect cluster, a database, ...).
 pub struct Target {
-    pub source: &'static str,
+    pub source: SourceKind,
     pub name: String,
     state: RwLock<TargetState>,
 }
@@ -182,7 +173,7 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(targets: impl IntoIterator<Item = (&'static str, String)>) -> Self {
+    pub fn new(targets: impl IntoIterator<Item = (SourceKind, String)>) -> Self {
         let targets = targets
             .into_iter()
             .map(|(source, name)| Arc::new(Target { source, name, state: RwLock::new(TargetState::default()) }))
@@ -206,11 +197,10 @@ impl Store {
     /// What every target's latest observation shares for joins across sources.
     pub fn facts(&self) -> Facts {
         let mut facts = Facts {
-            connect_configured: self.targets.iter().any(|target| target.source == "connect"),
+            connect_configured: self.targets.iter().any(|target| target.source == SourceKind::Connect),
             ..Facts::default()
         };
-        facts.jmx.bridges_configured =
-            self.targets.iter().filter(|target| crate::sources::jmx::is_bridge(target.source)).count();
+        facts.jmx.bridges_configured = self.targets.iter().filter(|target| target.source.is_jmx_bridge()).count();
         for target in &self.targets {
             if let Some(observation) = target.state().observation {
                 observation.share(&target.name, &mut facts);

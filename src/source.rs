@@ -9,49 +9,17 @@ use std::time::{Duration, Instant, SystemTime};
 use async_trait::async_trait;
 use tokio::sync::watch;
 
+use crate::catalog::{ErrorReason, SourceKind};
 use crate::snapshot::{Observation, Store, Target};
 
 /// One upstream target: a Connect cluster, a database, a JMX bridge, a Kafka cluster.
 #[async_trait]
 pub trait Source: Send + Sync {
     /// The `source` label: which kind of upstream this is.
-    fn kind(&self) -> &'static str;
+    fn kind(&self) -> SourceKind;
     /// The `target` label: which one of them.
     fn target(&self) -> &str;
     async fn poll(&self) -> Result<Arc<dyn Observation>, PollError>;
-}
-
-/// Why a poll failed. A small fixed set, so it can be a label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ErrorReason {
-    Timeout,
-    Connect,
-    HttpStatus,
-    Decode,
-    TooLarge,
-    Query,
-}
-
-impl ErrorReason {
-    pub const ALL: [ErrorReason; 6] = [
-        ErrorReason::Timeout,
-        ErrorReason::Connect,
-        ErrorReason::HttpStatus,
-        ErrorReason::Decode,
-        ErrorReason::TooLarge,
-        ErrorReason::Query,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorReason::Timeout => "timeout",
-            ErrorReason::Connect => "connect",
-            ErrorReason::HttpStatus => "http_status",
-            ErrorReason::Decode => "decode",
-            ErrorReason::TooLarge => "too_large",
-            ErrorReason::Query => "query",
-        }
-    }
 }
 
 /// A failed poll: a reason for the label and a message for logs and the landing page.
@@ -100,7 +68,7 @@ pub async fn poll_once(source: &dyn Source, target: &Target, store: &Store, time
             Err(error) => {
                 if state.up || state.last_error.as_deref() != Some(error.message.as_str()) {
                     tracing::warn!(
-                        source = source.kind(),
+                        source = source.kind().as_str(),
                         target = source.target(),
                         reason = error.reason.as_str(),
                         "poll failed: {}",

@@ -160,7 +160,7 @@ async fn one_request_per_cluster_per_poll() {
     let (proxy, _mode, url, server) = start_proxy().await;
     let config = Config::from_yaml(&format!("sources:\n  connect:\n    - name: counted\n      url: {url}\n")).unwrap();
     let configured = sources::from_config(&config).unwrap();
-    let store = Store::new([("connect", "counted".to_owned())]);
+    let store = Store::new([(debezium_exporter::catalog::SourceKind::Connect, "counted".to_owned())]);
     let polls = 5;
     for _ in 0..polls {
         source::poll_once(configured[0].source.as_ref(), &store.targets()[0], &store, Duration::from_secs(10)).await;
@@ -275,7 +275,7 @@ async fn legacy_connect(
 async fn poll_once(url: &str) -> debezium_exporter::snapshot::Samples {
     let config = Config::from_yaml(&format!("sources:\n  connect:\n    - name: legacy\n      url: {url}\n")).unwrap();
     let configured = sources::from_config(&config).unwrap();
-    let store = Store::new([("connect", "legacy".to_owned())]);
+    let store = Store::new([(debezium_exporter::catalog::SourceKind::Connect, "legacy".to_owned())]);
     source::poll_once(configured[0].source.as_ref(), &store.targets()[0], &store, Duration::from_secs(10)).await;
     render::collect(&store)
 }

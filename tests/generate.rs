@@ -241,7 +241,7 @@ fn amtool_accepts_the_config_and_routes_each_severity_to_its_receiver() {
     let fresh = generated();
     let config = fresh.path().join("alerts/alertmanager.yml");
     run(Command::new(amtool()).arg("check-config").arg(&config));
-    for severity in rules::Severity::ALL {
+    for severity in debezium_exporter::catalog::Severity::ALL {
         let receiver = alertmanager::receiver(Some(severity));
         let output = run(Command::new(amtool())
             .args(["config", "routes", "test"])
@@ -266,7 +266,7 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn alert_json(name: &str, severity: rules::Severity, labels: &[(&str, String)]) -> Value {
+fn alert_json(name: &str, severity: debezium_exporter::catalog::Severity, labels: &[(&str, String)]) -> Value {
     let mut all: serde_json::Map<String, Value> = labels.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
     all.insert("alertname".to_owned(), json!(name));
     all.insert("severity".to_owned(), json!(severity.as_str()));

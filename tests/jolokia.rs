@@ -280,7 +280,7 @@ async fn one_request_per_worker_per_poll() {
 
     let config = Config::from_yaml(&format!("sources:\n  jolokia:\n    - name: counted\n      url: {url}\n")).unwrap();
     let configured = sources::from_config(&config).unwrap();
-    let store = Store::new([("jolokia", "counted".to_owned())]);
+    let store = Store::new([(debezium_exporter::catalog::SourceKind::Jolokia, "counted".to_owned())]);
     let polls = 5;
     for _ in 0..polls {
         source::poll_once(configured[0].source.as_ref(), &store.targets()[0], &store, Duration::from_secs(10)).await;

@@ -8,13 +8,17 @@ mod connect;
 mod exporter;
 mod jmx;
 mod kafka;
+mod labels;
 mod postgres;
+mod runbook;
 
 pub use connect::*;
 pub use exporter::*;
 pub use jmx::*;
 pub use kafka::*;
+pub use labels::*;
 pub use postgres::*;
+pub use runbook::Anchor;
 
 /// How Prometheus should treat a metric's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

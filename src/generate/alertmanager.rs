@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::GenerateError;
-use super::rules::{Alert, PIPELINE_FAILURES, Severity};
+use super::rules::{Alert, PIPELINE_FAILURES};
+use crate::catalog::Severity;
 
 /// The labels a failed connector and the alerts it mutes must share (and both carry).
 pub const PIPELINE_LABELS: [&str; 2] = ["cluster", "connector"];

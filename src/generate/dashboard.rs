@@ -10,8 +10,7 @@ use super::recording;
 use super::rules::{Alert, Text};
 use super::settings::Settings;
 use crate::catalog;
-use crate::sources::connect::State;
-use crate::sources::postgres::WAL_STATUSES;
+use crate::catalog::{State, WAL_STATUSES};
 
 pub const UID: &str = "debezium-cdc";
 pub const TITLE: &str = "Debezium CDC";

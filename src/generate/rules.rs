@@ -10,31 +10,9 @@ use super::Lang;
 use super::dashboard::PanelId;
 use super::promql::{PROMETHEUS_UP, Selector, duration};
 use super::recording;
-use super::runbook::Anchor;
 use super::settings::Settings;
 use crate::catalog;
-use crate::sources::connect::State;
-use crate::sources::postgres::WAL_STATUSES;
-
-/// Where an alert is routed (alerts/alertmanager.yml has one route per severity).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    Critical,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 3] = [Severity::Critical, Severity::Warning, Severity::Info];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
+use crate::catalog::{Anchor, Severity, State, WAL_STATUSES};
 
 /// Text in the runbook's language and in English. Annotation texts may print
 /// `{{ $labels.x }}` for any label the alert's example carries.

@@ -24,46 +24,13 @@ use serde_json::value::RawValue;
 use url::Url;
 
 use crate::catalog;
+use crate::catalog::{Anchor, ErrorReason, Severity, SourceKind, State};
 use crate::config::ConnectConfig;
-use crate::generate::runbook::Anchor;
 use crate::http::HttpClient;
 use crate::published::{OutboxRoute, PublishedTopics};
-use crate::snapshot::{DebeziumConnector, Facts, Finding, Observation, Samples, StatusLine, Urgency};
-use crate::source::{ErrorReason, PollError, Source};
+use crate::snapshot::{DebeziumConnector, Facts, Finding, Observation, Samples, StatusLine};
+use crate::source::{PollError, Source};
 use crate::text::{percent_encode_segment, shell_quote};
-
-/// Connector and task states as Connect reports them, in the order we render them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Running,
-    Failed,
-    Paused,
-    Unassigned,
-    Restarting,
-    Stopped,
-}
-
-impl State {
-    pub const ALL: [State; 6] =
-        [State::Running, State::Failed, State::Paused, State::Unassigned, State::Restarting, State::Stopped];
-
-    /// The `state` label value.
-    pub fn label(self) -> &'static str {
-        match self {
-            State::Running => "running",
-            State::Failed => "failed",
-            State::Paused => "paused",
-            State::Unassigned => "unassigned",
-            State::Restarting => "restarting",
-            State::Stopped => "stopped",
-        }
-    }
-
-    /// Parses Connect's upper-case state; a state this build does not know is `None`.
-    pub fn parse(text: &str) -> Option<State> {
-        State::ALL.into_iter().find(|state| state.label().eq_ignore_ascii_case(text))
-    }
-}
 
 /// What one poll saw of one Connect cluster.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -700,14 +667,14 @@ impl Observation for ClusterState {
             );
             match connector.state {
                 Some(State::Failed) => findings.push(Finding {
-                    severity: Urgency::Critical,
+                    severity: Severity::Critical,
                     subject: subject.clone(),
                     problem: failed("the connector is FAILED", connector.trace.as_ref()),
                     runbook: Anchor::S1Restart.id(),
                     actions: vec![log.clone(), restart.clone()],
                 }),
                 Some(state @ (State::Paused | State::Unassigned | State::Restarting)) => findings.push(Finding {
-                    severity: Urgency::Warning,
+                    severity: Severity::Warning,
                     subject: subject.clone(),
                     problem: format!("the connector is {}: nothing is streamed", state.label().to_uppercase()),
                     runbook: Anchor::S1Restart.id(),
@@ -737,7 +704,7 @@ impl Observation for ClusterState {
                         .is_some_and(|debezium| debezium.snapshot_mode.as_deref() == Some(SNAPSHOT_ONLY));
                     if stuck && !task_failed && snapshot_only {
                         findings.push(Finding {
-                            severity: Urgency::Critical,
+                            severity: Severity::Critical,
                             subject: subject.clone(),
                             problem: format!(
                                 "Connect reports RUNNING but Debezium is not streaming: snapshot.mode is \
@@ -753,7 +720,7 @@ impl Observation for ClusterState {
                         });
                     } else if stuck && !task_failed {
                         findings.push(Finding {
-                            severity: Urgency::Critical,
+                            severity: Severity::Critical,
                             subject: subject.clone(),
                             problem: "Connect reports RUNNING but Debezium is not streaming: no connected streaming \
                                       MBean on any JMX bridge"
@@ -771,7 +738,7 @@ impl Observation for ClusterState {
             }
             for task in connector.tasks.iter().filter(|task| task.state == Some(State::Failed)) {
                 findings.push(Finding {
-                    severity: Urgency::Critical,
+                    severity: Severity::Critical,
                     subject: format!("{subject} / task {}", task.id),
                     problem: failed("the task is FAILED", task.trace.as_ref()),
                     runbook: Anchor::S1Restart.id(),
@@ -931,8 +898,8 @@ fn decode_error(error: serde_json::Error) -> PollError {
 
 #[async_trait]
 impl Source for ConnectSource {
-    fn kind(&self) -> &'static str {
-        "connect"
+    fn kind(&self) -> SourceKind {
+        SourceKind::Connect
     }
 
     fn target(&self) -> &str {
@@ -1183,7 +1150,7 @@ mod tests {
         let findings = state.findings("dc1", &Facts::default());
         assert_eq!(findings.len(), 1, "{findings:?}");
         let finding = &findings[0];
-        assert_eq!(finding.severity, Urgency::Critical);
+        assert_eq!(finding.severity, Severity::Critical);
         assert_eq!(finding.subject, "connect dc1 / connector billing / task 0");
         assert!(finding.problem.contains("ConnectException"), "{}", finding.problem);
         assert_eq!(finding.runbook, Anchor::S1Restart.id());
@@ -1193,7 +1160,7 @@ mod tests {
 
         let paused = cluster("expand-paused.json").findings("dc1", &Facts::default());
         assert_eq!(paused.len(), 1);
-        assert_eq!(paused[0].severity, Urgency::Warning);
+        assert_eq!(paused[0].severity, Severity::Warning);
         assert!(paused[0].actions[0].contains("/connectors/inventory/resume"), "{:?}", paused[0].actions);
     }
 

@@ -13,14 +13,6 @@ use std::collections::BTreeMap;
 use crate::catalog::{self, Metric};
 use crate::snapshot::{Facts, Observation, Samples, StatusLine, StreamingBean};
 
-pub const JOLOKIA: &str = "jolokia";
-pub const JMX_EXPORTER: &str = "jmx_exporter";
-
-/// Whether a target of this `source` kind is a JMX bridge (for the streaming join).
-pub fn is_bridge(source: &str) -> bool {
-    matches!(source, JOLOKIA | JMX_EXPORTER)
-}
-
 /// Which of Debezium's two connector-metrics MBeans an attribute belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {

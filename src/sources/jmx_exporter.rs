@@ -17,11 +17,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::jmx::{BridgeObservation, Context, JMX_EXPORTER, Reading, attribute_key, unquoted};
+use super::jmx::{BridgeObservation, Context, Reading, attribute_key, unquoted};
+use crate::catalog::{ErrorReason, SourceKind};
 use crate::config::JmxBridgeConfig;
 use crate::http::HttpClient;
 use crate::snapshot::Observation;
-use crate::source::{ErrorReason, PollError, Source};
+use crate::source::{PollError, Source};
 
 /// Connect task MBean types as metric name prefixes, longest first (`_metrics` is dropped by Strimzi).
 const TASK_PREFIXES: [&str; 6] = [
@@ -250,8 +251,8 @@ impl JmxExporterSource {
 
 #[async_trait]
 impl Source for JmxExporterSource {
-    fn kind(&self) -> &'static str {
-        JMX_EXPORTER
+    fn kind(&self) -> SourceKind {
+        SourceKind::JmxExporter
     }
 
     fn target(&self) -> &str {

@@ -13,11 +13,12 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::jmx::{BridgeObservation, Context, JOLOKIA, Reading, unquote};
+use super::jmx::{BridgeObservation, Context, Reading, unquote};
+use crate::catalog::{ErrorReason, SourceKind};
 use crate::config::JmxBridgeConfig;
 use crate::http::HttpClient;
 use crate::snapshot::Observation;
-use crate::source::{ErrorReason, PollError, Source};
+use crate::source::{PollError, Source};
 
 /// Every MBean pattern read on each poll.
 pub const PATTERNS: [&str; 6] = [
@@ -226,8 +227,8 @@ impl JolokiaSource {
 
 #[async_trait]
 impl Source for JolokiaSource {
-    fn kind(&self) -> &'static str {
-        JOLOKIA
+    fn kind(&self) -> SourceKind {
+        SourceKind::Jolokia
     }
 
     fn target(&self) -> &str {

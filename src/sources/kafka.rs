@@ -29,11 +29,11 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{Message, Offset, TopicPartitionList};
 
 use crate::catalog;
+use crate::catalog::{Anchor, ErrorReason, Severity, SourceKind};
 use crate::config::{KafkaConfig, NamePattern};
-use crate::generate::runbook::Anchor;
 use crate::published::PublishedTopics;
-use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine, Urgency};
-use crate::source::{ErrorReason, PollError, Source};
+use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine};
+use crate::source::{PollError, Source};
 
 /// What one poll saw of one Kafka cluster.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -169,7 +169,7 @@ impl Observation for ClusterState {
             let subject = format!("kafka {cluster} / internal topic {}", topic.name);
             if !topic.present {
                 findings.push(Finding {
-                    severity: Urgency::Critical,
+                    severity: Severity::Critical,
                     subject,
                     problem: "Kafka Connect's internal topic is missing (runbook step 3b deletes these)".to_owned(),
                     runbook: Anchor::S1InternalTopics.id(),
@@ -185,7 +185,7 @@ impl Observation for ClusterState {
                 });
             } else if topic.compacted == Some(false) {
                 findings.push(Finding {
-                    severity: Urgency::Warning,
+                    severity: Severity::Warning,
                     subject,
                     problem: "Kafka Connect's internal topic is not compacted: stored offsets and configs can be \
                               deleted by retention"
@@ -384,8 +384,8 @@ impl KafkaSource {
 
 #[async_trait]
 impl Source for KafkaSource {
-    fn kind(&self) -> &'static str {
-        "kafka"
+    fn kind(&self) -> SourceKind {
+        SourceKind::Kafka
     }
 
     fn target(&self) -> &str {
@@ -849,9 +849,9 @@ mod tests {
         let findings = state.findings("k", &Facts::default());
         assert_eq!(findings.len(), 2, "{findings:?}");
         assert_eq!(findings[0].subject, "kafka k / internal topic connect-offsets");
-        assert_eq!(findings[0].severity, Urgency::Critical);
+        assert_eq!(findings[0].severity, Severity::Critical);
         assert!(findings[0].problem.contains("step 3b"));
-        assert_eq!(findings[1].severity, Urgency::Warning);
+        assert_eq!(findings[1].severity, Severity::Warning);
     }
 
     fn rendered(state: &ClusterState) -> String {

@@ -27,11 +27,11 @@ use tokio_postgres::types::PgLsn;
 use tokio_postgres::{Client, Statement};
 
 use crate::catalog;
+use crate::catalog::{Anchor, ErrorReason, Severity, SourceKind, WAL_STATUSES};
 use crate::config::{NamePattern, OutboxConfig, PostgresConfig, PostgresDsn, SslMode, error_chain, quote_identifier};
-use crate::generate::runbook::Anchor;
 use crate::published::{Newest, PublishedTopics};
-use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine, Urgency};
-use crate::source::{ErrorReason, PollError, Source};
+use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine};
+use crate::source::{PollError, Source};
 
 pub mod tls;
 
@@ -213,9 +213,6 @@ pub struct OutboxState {
     pub unpublished: Option<u64>,
 }
 
-/// `wal_status` values, in the order they are rendered.
-pub const WAL_STATUSES: [&str; 4] = ["reserved", "extended", "unreserved", "lost"];
-
 impl DatabaseState {
     fn lag_bytes(&self, lsn: Option<u64>) -> Option<f64> {
         // A standby's receive position can trail a slot synced from elsewhere: never negative.
@@ -298,7 +295,7 @@ impl Observation for DatabaseState {
             let wal_status = slot.wal_status.as_deref().unwrap_or("unknown");
             if wal_status == "lost" {
                 findings.push(Finding {
-                    severity: Urgency::Critical,
+                    severity: Severity::Critical,
                     subject,
                     problem: "the slot is lost: the WAL it needed is gone and Debezium cannot resume from it"
                         .to_owned(),
@@ -311,7 +308,7 @@ impl Observation for DatabaseState {
                 });
             } else if !slot.active {
                 findings.push(Finding {
-                    severity: if wal_status == "unreserved" { Urgency::Critical } else { Urgency::Warning },
+                    severity: if wal_status == "unreserved" { Severity::Critical } else { Severity::Warning },
                     subject,
                     problem: format!(
                         "the slot is inactive{} and retains {retained} of WAL (wal_status {wal_status})",
@@ -335,7 +332,7 @@ impl Observation for DatabaseState {
                 });
             } else if facts.connect_configured && connector.is_none() {
                 findings.push(Finding {
-                    severity: Urgency::Warning,
+                    severity: Severity::Warning,
                     subject,
                     problem: format!("no Debezium connector of the configured Connect clusters claims this slot; it retains {retained} of WAL"),
                     runbook: Anchor::S1Reset.id(),
@@ -756,8 +753,8 @@ fn query_error(error: tokio_postgres::Error) -> PollError {
 
 #[async_trait]
 impl Source for PostgresSource {
-    fn kind(&self) -> &'static str {
-        "postgres"
+    fn kind(&self) -> SourceKind {
+        SourceKind::Postgres
     }
 
     fn target(&self) -> &str {
