@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use debezium_exporter::snapshot::{DebeziumConnector, Facts, Observation, Samples};
+use debezium_exporter::join::{DebeziumConnector, Facts};
+use debezium_exporter::snapshot::{Observation, Samples};
 use debezium_exporter::sources::jmx::BridgeObservation;
 use debezium_exporter::sources::{jmx_exporter, jolokia};
 use serde_json::{Map, Value};

@@ -133,11 +133,13 @@ fn check_ca_file(path: &Path) -> Result<(), String> {
 
 mod error;
 mod files;
+mod generate;
 mod postgres;
 
 pub use error::ConfigError;
 use error::parse_yaml;
 pub use files::{MAX_FILE_BYTES, read_small_file, read_small_text};
+pub use generate::Settings as GenerateSettings;
 
 pub use postgres::{
     Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, SslMode, error_chain, quote_identifier,
@@ -223,7 +225,7 @@ pub struct Config {
     pub sources: SourcesConfig,
     /// Thresholds and names for `debezium-exporter generate`.
     #[serde(default)]
-    pub generate: crate::generate::Settings,
+    pub generate: GenerateSettings,
     /// What `web.config_file` holds, read and checked by [`Config::load`].
     #[serde(skip)]
     pub web_file: WebConfigFile,
@@ -1217,7 +1219,7 @@ mod tests {
         assert_eq!(config.poll.body_size_limit, PollConfig::default().body_size_limit);
         assert_eq!(config.sources.connect.len(), 1);
         assert_eq!(config.sources.connect[0].cluster(), "connect-1");
-        assert_eq!(config.generate, crate::generate::Settings::default());
+        assert_eq!(config.generate, GenerateSettings::default());
         assert_eq!(config.sources.jolokia.len(), 1);
         assert_eq!(config.sources.jolokia[0].connect_cluster.as_deref(), Some("connect-1"));
         assert_eq!(config.sources.jmx_exporter[0].target(), "connect-2-jmx");

@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use crate::catalog::{ErrorReason, Metric, Severity, SourceKind};
+use crate::join::Facts;
 
 /// What one successful poll of one source target saw.
 ///
@@ -27,69 +28,6 @@ pub trait Observation: Send + Sync + 'static {
         Vec::new()
     }
     fn as_any(&self) -> &dyn Any;
-}
-
-/// Facts that cross source boundaries, gathered before anything renders.
-#[derive(Debug, Default)]
-pub struct Facts {
-    /// At least one Kafka Connect cluster is configured (so "no connector claims this" means something).
-    pub connect_configured: bool,
-    pub debezium_connectors: Vec<DebeziumConnector>,
-    /// What the JMX bridges (Jolokia, jmx_exporter) saw of Debezium's streaming MBeans.
-    pub jmx: JmxFacts,
-}
-
-impl Facts {
-    /// The Debezium connector whose `topic.prefix` is this MBean `server`, in `cluster` if given.
-    pub fn connector_for_server(&self, cluster: Option<&str>, server: &str) -> Option<&DebeziumConnector> {
-        self.debezium_connectors
-            .iter()
-            .find(|known| known.topic_prefix == server && cluster.is_none_or(|cluster| known.cluster == cluster))
-    }
-}
-
-/// The JMX bridges' share of the facts: enough to tell "RUNNING but not streaming".
-#[derive(Debug, Default)]
-pub struct JmxFacts {
-    /// JMX bridge targets configured, and those whose last poll succeeded. A streaming MBean
-    /// missing from a bridge that is down proves nothing, so the join needs both equal.
-    pub bridges_configured: usize,
-    pub bridges_up: usize,
-    pub streaming: Vec<StreamingBean>,
-}
-
-impl JmxFacts {
-    /// Every configured bridge answered: an absent MBean really is absent.
-    pub fn complete(&self) -> bool {
-        self.bridges_configured > 0 && self.bridges_up == self.bridges_configured
-    }
-
-    /// Whether some bridge shows `server`'s streaming MBean connected, for a connector of `cluster`.
-    pub fn streaming(&self, cluster: &str, server: &str) -> bool {
-        self.streaming.iter().any(|bean| {
-            bean.server == server && bean.connected && bean.cluster.as_deref().is_none_or(|own| own == cluster)
-        })
-    }
-}
-
-/// A Debezium streaming MBean as one bridge saw it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamingBean {
-    /// The Connect cluster the bridge was configured for (`connect_cluster`), if any.
-    pub cluster: Option<String>,
-    pub server: String,
-    pub connected: bool,
-}
-
-/// A Debezium connector as the Connect REST API describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DebeziumConnector {
-    pub cluster: String,
-    pub connector: String,
-    pub running: bool,
-    pub database: String,
-    pub slot: String,
-    pub topic_prefix: String,
 }
 
 /// One line on the landing page: a connector, a task, a slot.

@@ -25,9 +25,9 @@ use common::free_port;
 use common::local_postgres::{as_postgres, give_to_postgres, run};
 use debezium_exporter::catalog::{self, Metric};
 use debezium_exporter::config::{Config, PostgresConfig};
-use debezium_exporter::published::PublishedTopics;
+use debezium_exporter::join::{Facts, PublishedTopics};
 use debezium_exporter::server::{self, AppState};
-use debezium_exporter::snapshot::{Facts, Samples, Store};
+use debezium_exporter::snapshot::{Samples, Store};
 use debezium_exporter::source::{self, Source};
 use debezium_exporter::sources::postgres::{DatabaseState, INDEXED_COLUMN, OutboxQueries, PostgresSource};
 

@@ -3,7 +3,8 @@
 //! parsed strings and numbers travel the whole way to the exposition and to `check`.
 
 use debezium_exporter::render;
-use debezium_exporter::snapshot::{Facts, Observation, Samples};
+use debezium_exporter::join::Facts;
+use debezium_exporter::snapshot::{Observation, Samples};
 use debezium_exporter::sources::jmx_exporter;
 
 /// Runs `observation` through the exporter's whole pipeline; panics are the only failures.

@@ -8,9 +8,9 @@ use super::Lang;
 use super::promql::{PROMETHEUS_ALERTS, Selector};
 use super::recording;
 use super::rules::{Alert, Text};
-use super::settings::Settings;
 use crate::catalog;
 use crate::catalog::{State, WAL_STATUSES};
+use crate::config::GenerateSettings as Settings;
 
 pub const UID: &str = "debezium-cdc";
 pub const TITLE: &str = "Debezium CDC";

@@ -9,14 +9,13 @@ pub mod promql;
 pub mod recording;
 pub mod rules;
 pub mod runbook;
-pub mod settings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use settings::Settings;
+pub use crate::config::GenerateSettings as Settings;
 
 /// The language of alert annotations and of the dashboard's titles and descriptions (the
 /// runbook carries both).

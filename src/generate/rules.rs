@@ -10,9 +10,9 @@ use super::Lang;
 use super::dashboard::PanelId;
 use super::promql::{PROMETHEUS_UP, Selector, duration};
 use super::recording;
-use super::settings::Settings;
 use crate::catalog;
 use crate::catalog::{Anchor, Severity, State, WAL_STATUSES};
+use crate::config::GenerateSettings as Settings;
 
 /// Text in the runbook's language and in English. Annotation texts may print
 /// `{{ $labels.x }}` for any label the alert's example carries.

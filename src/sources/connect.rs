@@ -27,8 +27,8 @@ use crate::catalog;
 use crate::catalog::{Anchor, ErrorReason, Severity, SourceKind, State};
 use crate::config::ConnectConfig;
 use crate::http::HttpClient;
-use crate::published::{OutboxRoute, PublishedTopics};
-use crate::snapshot::{DebeziumConnector, Facts, Finding, Observation, Samples, StatusLine};
+use crate::join::{DebeziumConnector, Facts, OutboxRoute, OutboxRouting, PublishedTopics};
+use crate::snapshot::{Finding, Observation, Samples, StatusLine};
 use crate::source::{PollError, Source};
 use crate::text::{percent_encode_segment, shell_quote};
 
@@ -111,29 +111,6 @@ pub const EVENT_ROUTER: &str = "io.debezium.transforms.outbox.EventRouter";
 
 /// The EventRouter's default `route.topic.replacement`.
 pub const DEFAULT_ROUTE_TOPIC_REPLACEMENT: &str = "outbox.event.${routedByValue}";
-
-/// What a connector config says about where its outbox events are published.
-///
-/// The topic of each event is `route.topic.replacement` with `${routedByValue}` replaced by
-/// the event's `route.by.field` column (after `route.topic.regex`), so the config alone gives
-/// a pattern, not the list of topics: the values live in the table's rows. `topic.prefix` plays
-/// no part in these names.
-///
-/// Debezium's capture filters are regexes it matches against whole names, ignoring case; an
-/// empty include list includes everything.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct OutboxRouting {
-    /// `table.include.list` entries, matched against `schema.table`.
-    pub tables: Vec<String>,
-    /// `table.exclude.list` entries, matched against `schema.table`.
-    pub excluded_tables: Vec<String>,
-    /// `schema.include.list` entries, matched against the schema.
-    pub schemas: Vec<String>,
-    /// `schema.exclude.list` entries, matched against the schema.
-    pub excluded_schemas: Vec<String>,
-    /// A regex over topic names covering every topic the replacement can produce.
-    pub topic_regex: String,
-}
 
 /// The routing of a connector whose **last** transform is the EventRouter. A transform after
 /// it could rename the topic again, so then nothing is derived.
@@ -1219,7 +1196,7 @@ mod tests {
         let mut facts = Facts::default();
         facts.jmx.bridges_configured = 1;
         facts.jmx.bridges_up = 1;
-        facts.jmx.streaming.push(crate::snapshot::StreamingBean {
+        facts.jmx.streaming.push(crate::join::StreamingBean {
             cluster: None,
             server: "inventory".into(),
             connected: true,

@@ -11,7 +11,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::catalog::{self, Metric};
-use crate::snapshot::{Facts, Observation, Samples, StatusLine, StreamingBean};
+use crate::join::{Facts, StreamingBean};
+use crate::snapshot::{Observation, Samples, StatusLine};
 
 /// Which of Debezium's two connector-metrics MBeans an attribute belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -302,7 +303,7 @@ impl Observation for BridgeObservation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::DebeziumConnector;
+    use crate::join::DebeziumConnector;
 
     #[test]
     fn attribute_names_of_every_dialect_meet() {

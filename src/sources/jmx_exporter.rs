@@ -275,7 +275,8 @@ impl Source for JmxExporterSource {
 mod tests {
     use super::*;
     use crate::catalog;
-    use crate::snapshot::{DebeziumConnector, Facts, Samples};
+    use crate::join::{DebeziumConnector, Facts};
+    use crate::snapshot::Samples;
 
     fn fixture(name: &str) -> String {
         let path = format!("{}/tests/fixtures/jmx_exporter/{name}", env!("CARGO_MANIFEST_DIR"));

@@ -254,7 +254,8 @@ impl Source for JolokiaSource {
 mod tests {
     use super::*;
     use crate::catalog;
-    use crate::snapshot::{DebeziumConnector, Facts, Samples};
+    use crate::join::{DebeziumConnector, Facts};
+    use crate::snapshot::Samples;
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = format!("{}/tests/fixtures/jolokia/{name}", env!("CARGO_MANIFEST_DIR"));

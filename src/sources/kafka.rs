@@ -31,8 +31,8 @@ use rdkafka::{Message, Offset, TopicPartitionList};
 use crate::catalog;
 use crate::catalog::{Anchor, ErrorReason, Severity, SourceKind};
 use crate::config::{KafkaConfig, NamePattern};
-use crate::published::PublishedTopics;
-use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine};
+use crate::join::{Facts, PublishedTopics};
+use crate::snapshot::{Finding, Observation, Samples, StatusLine};
 use crate::source::{PollError, Source};
 
 /// What one poll saw of one Kafka cluster.

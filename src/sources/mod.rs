@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::http::HttpClient;
-use crate::published::PublishedTopics;
+use crate::join::PublishedTopics;
 use crate::source::Source;
 
 /// A source with the timeout its poll loop should use.

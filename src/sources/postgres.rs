@@ -29,8 +29,8 @@ use tokio_postgres::{Client, Statement};
 use crate::catalog;
 use crate::catalog::{Anchor, ErrorReason, Severity, SourceKind, WAL_STATUSES};
 use crate::config::{NamePattern, OutboxConfig, PostgresConfig, PostgresDsn, SslMode, error_chain, quote_identifier};
-use crate::published::{Newest, PublishedTopics};
-use crate::snapshot::{Facts, Finding, Observation, Samples, StatusLine};
+use crate::join::{Facts, Newest, PublishedTopics};
+use crate::snapshot::{Finding, Observation, Samples, StatusLine};
 use crate::source::{PollError, Source};
 
 pub mod tls;
@@ -804,7 +804,7 @@ impl PostgresSource {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::snapshot::DebeziumConnector;
+    use crate::join::DebeziumConnector;
 
     fn server(version_num: i32, in_recovery: bool) -> QueryPlan {
         plan(Server { version_num, in_recovery }).unwrap()

@@ -21,7 +21,29 @@ use std::time::{Duration, Instant, SystemTime};
 use regex::Regex;
 
 use crate::config::NamePattern;
-use crate::sources::connect::OutboxRouting;
+
+/// What a connector config says about where its outbox events are published.
+///
+/// The topic of each event is `route.topic.replacement` with `${routedByValue}` replaced by
+/// the event's `route.by.field` column (after `route.topic.regex`), so the config alone gives
+/// a pattern, not the list of topics: the values live in the table's rows. `topic.prefix` plays
+/// no part in these names.
+///
+/// Debezium's capture filters are regexes it matches against whole names, ignoring case; an
+/// empty include list includes everything.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OutboxRouting {
+    /// `table.include.list` entries, matched against `schema.table`.
+    pub tables: Vec<String>,
+    /// `table.exclude.list` entries, matched against `schema.table`.
+    pub excluded_tables: Vec<String>,
+    /// `schema.include.list` entries, matched against the schema.
+    pub schemas: Vec<String>,
+    /// `schema.exclude.list` entries, matched against the schema.
+    pub excluded_schemas: Vec<String>,
+    /// A regex over topic names covering every topic the replacement can produce.
+    pub topic_regex: String,
+}
 
 /// What the Kafka sources last saw, by (cluster, topic), and the Connect sources' outbox routes.
 pub struct PublishedTopics {

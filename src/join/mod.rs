@@ -1,0 +1,15 @@
+//! The one place that knows two sources at once. Sources never import each other; what one
+//! needs of another passes through here:
+//!
+//! - [`facts`]: gathered from every observation before rendering (a slot's connector, the
+//!   streaming MBeans the JMX bridges saw);
+//! - [`published`]: handed from poll to poll (which outbox rows reached Kafka).
+//!
+//! It imports only the catalog and the configuration, so the poll core and every source can
+//! import it.
+
+pub mod facts;
+pub mod published;
+
+pub use facts::{DebeziumConnector, Facts, JmxFacts, StreamingBean};
+pub use published::{Newest, OutboxRoute, OutboxRouting, PublishedTopics};
