@@ -133,7 +133,7 @@ fn check_ca_file(path: &Path) -> Result<(), String> {
 
 mod error;
 mod files;
-mod generate;
+pub mod generate;
 mod postgres;
 
 pub use error::ConfigError;

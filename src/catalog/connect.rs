@@ -1,7 +1,7 @@
 //! Kafka Connect REST API: connector and task states, and the connector config keys that let
 //! other sources join a connector to its replication slot and its Debezium MBeans.
 
-use super::{Kind, Metric};
+use super::metric::{Kind, Metric};
 
 const SOURCE: &str = "connect";
 

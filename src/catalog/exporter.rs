@@ -1,6 +1,6 @@
 //! The exporter's own health: one set of series per polled source target.
 
-use super::{Kind, Metric};
+use super::metric::{Kind, Metric};
 
 const SOURCE: &str = "exporter";
 

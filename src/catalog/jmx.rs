@@ -6,7 +6,7 @@
 //! and `cluster` labels come from joining that with `debezium_connector_info` of the Connect
 //! source. Connect's task MBeans name the connector themselves.
 
-use super::{Kind, Metric};
+use super::metric::{Kind, Metric};
 
 const SOURCE: &str = "jolokia, jmx_exporter";
 

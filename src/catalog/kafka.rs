@@ -1,7 +1,7 @@
 //! Kafka itself: Connect's internal topics, the watermarks and newest record of watched topics,
 //! and how far watched consumer groups are behind.
 
-use super::{Kind, Metric};
+use super::metric::{Kind, Metric};
 
 const SOURCE: &str = "kafka";
 

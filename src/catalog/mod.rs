@@ -9,6 +9,7 @@ mod exporter;
 mod jmx;
 mod kafka;
 mod labels;
+mod metric;
 mod postgres;
 mod runbook;
 
@@ -17,41 +18,9 @@ pub use exporter::*;
 pub use jmx::*;
 pub use kafka::*;
 pub use labels::*;
+pub use metric::{Kind, Metric};
 pub use postgres::*;
 pub use runbook::Anchor;
-
-/// How Prometheus should treat a metric's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Gauge,
-    Counter,
-    /// A gauge whose name ends in `_count`, a suffix Prometheus reserves for histograms and
-    /// summaries. The runbook's contract names (`kafka_connect_worker_connector_count`) come
-    /// from jmx_exporter, which exposes them untyped; so do we, which keeps `promtool check
-    /// metrics` clean without renaming what users already alert on.
-    Untyped,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Gauge => "gauge",
-            Kind::Counter => "counter",
-            Kind::Untyped => "untyped",
-        }
-    }
-}
-
-/// One metric family as it appears on `/metrics`.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Metric {
-    pub name: &'static str,
-    pub help: &'static str,
-    pub kind: Kind,
-    pub labels: &'static [&'static str],
-    /// The upstream the metric comes from (the `source` of its `up` gauge).
-    pub source: &'static str,
-}
 
 /// Every metric, in the order they are rendered and documented.
 pub fn all() -> impl Iterator<Item = &'static Metric> {

@@ -1,7 +1,7 @@
 //! PostgreSQL: replication slots (how much WAL each one holds back, and whether it can still
 //! resume), the WAL position, and the backlog of outbox tables.
 
-use super::{Kind, Metric};
+use super::metric::{Kind, Metric};
 
 const SOURCE: &str = "postgres";
 

@@ -10,7 +10,7 @@ use super::recording;
 use super::rules::{Alert, Text};
 use crate::catalog;
 use crate::catalog::{State, WAL_STATUSES};
-use crate::config::GenerateSettings as Settings;
+use crate::config::generate::Settings;
 
 pub const UID: &str = "debezium-cdc";
 pub const TITLE: &str = "Debezium CDC";

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use crate::config::GenerateSettings as Settings;
+pub use crate::config::generate::Settings;
 
 /// The language of alert annotations and of the dashboard's titles and descriptions (the
 /// runbook carries both).

@@ -19,7 +19,7 @@ use std::time::Duration;
 use super::promql::Selector;
 use super::rules::{CLUSTER, CONNECTOR, DATABASE, SERVER, Series, flat, linear, scraped};
 use crate::catalog::{self, Kind, Metric};
-use crate::config::GenerateSettings as Settings;
+use crate::config::generate::Settings;
 
 /// The rule group of the recording rules; it comes first in the rule file.
 pub const GROUP: &str = "debezium-exporter.recording";

@@ -12,7 +12,7 @@ use super::promql::{PROMETHEUS_UP, Selector, duration};
 use super::recording;
 use crate::catalog;
 use crate::catalog::{Anchor, Severity, State, WAL_STATUSES};
-use crate::config::GenerateSettings as Settings;
+use crate::config::generate::Settings;
 
 /// Text in the runbook's language and in English. Annotation texts may print
 /// `{{ $labels.x }}` for any label the alert's example carries.
