@@ -9,6 +9,7 @@ pub mod fault_proxy;
 pub mod fault_server;
 pub mod kafka;
 pub mod local_postgres;
+pub mod room;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

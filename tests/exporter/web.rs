@@ -1,7 +1,6 @@
 //! `--web.config.file`: HTTPS and basic auth in the exporter-toolkit format, on the real binary.
 
-mod common;
-
+use crate::common;
 use common::Exporter;
 
 #[tokio::test]

@@ -1,8 +1,7 @@
 //! Configuration mistakes on the real binary: each is refused before anything starts, with
 //! exit code 2 and one line naming the flag or the file, key, line and column.
 
-mod common;
-
+use crate::common;
 use common::refused;
 
 /// Paths the router would panic on (exit 101 with a backtrace), or read as a wildcard.

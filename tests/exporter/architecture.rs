@@ -120,7 +120,7 @@ fn allowed(from: &str, to: &str) -> Result<(), String> {
         return same_room(from, to);
     }
     let Some((_, may)) = RULE.iter().find(|(module, _)| *module == top(from)) else {
-        return Err(format!("`{}` is not in the rule: add it to tests/architecture.rs", top(from)));
+        return Err(format!("`{}` is not in the rule: add it to tests/exporter/architecture.rs", top(from)));
     };
     let permitted = may.iter().any(|allowed| to == *allowed || to.starts_with(&format!("{allowed}::")))
         || may.contains(&top(to).as_str());

@@ -23,8 +23,7 @@
 //! its events to topics of its own. A guard deletes the connector and its topics, stops the
 //! server and removes its directory, whether the test passes or not.
 
-mod common;
-
+use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -284,6 +283,7 @@ impl std::fmt::Display for StatesSeen {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn stopped_postgres_leaves_the_connector_running_but_stuck_until_step_2() {
+    let _room = common::room::enter(module_path!());
     let started = Instant::now();
     let names = Names::new();
     let server = PrivatePostgres::init();

@@ -16,8 +16,7 @@
 //! `outbox.event.<aggregatetype>`, so the backlog scenario routes its connector's events to a
 //! topic of its own: only there does a count prove that this connector lost nothing.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -216,6 +215,7 @@ fn exporter_config(module: &Pipeline) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn runbook_incidents_fire_the_generated_alerts() {
+    let _room = common::room::enter(module_path!());
     let started = Instant::now();
     // SAFETY: set before any thread of ours reads the environment; only the exporter child reads it.
     unsafe { std::env::set_var("E2E_SCENARIO_DSN", common::exporter_dsn()) };
@@ -412,7 +412,7 @@ async fn task_failed(stack: &Stack) {
     // Scenario 3's inhibition, as far as real alerts go: the slot alert of this pipeline is
     // pending with the `cluster` and `connector` that the generated inhibit rules compare with
     // DebeziumTaskFailed's, so once it fires (after its 10 m `for`, too long to wait for here)
-    // Alertmanager mutes it behind the task alert; tests/generate.rs proves that muting on a
+    // Alertmanager mutes it behind the task alert; tests/exporter/generate.rs proves that muting on a
     // real Alertmanager with the same labels.
     let alerts = alerting
         .wait_for_prometheus("ReplicationSlotInactive of the failed task's slot", PATIENCE, |alerts| {

@@ -8,8 +8,7 @@
 //! checks the target is up again by its second poll, counted by its error counter. A case that
 //! fails is reported and the others still run; docs/faults.md has the table.
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -69,6 +68,7 @@ const CONNECT_SHAPE: &str = r#"{"outbox":{"status":{"name":"outbox","connector":
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn connect_faults() {
+    let _room = common::room::enter(module_path!());
     let faulty = FaultServer::start(Upstream::Forward(common::connect_url()), JOLOKIA_SHAPE).await;
     http_matrix("connect", "--connect.url", "", &faulty, &common::connect_url()).await;
 }
@@ -76,6 +76,7 @@ async fn connect_faults() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn jolokia_faults() {
+    let _room = common::room::enter(module_path!());
     let base = format!("http://127.0.0.1:{}", env_or("JOLOKIA_PORT", "8778"));
     let faulty = FaultServer::start(Upstream::Forward(base.clone()), CONNECT_SHAPE).await;
     http_matrix("jolokia", "--jolokia.url", "/jolokia", &faulty, &format!("{base}/jolokia")).await;
@@ -85,8 +86,9 @@ async fn jolokia_faults() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn jmx_exporter_faults() {
+    let _room = common::room::enter(module_path!());
     let recorded = || Upstream::Recorded {
-        body: include_str!("fixtures/jmx_exporter/jmx_exporter-0.17.2.debezium.prom").to_owned(),
+        body: include_str!("../fixtures/jmx_exporter/jmx_exporter-0.17.2.debezium.prom").to_owned(),
         content_type: "text/plain; version=0.0.4; charset=utf-8",
     };
     let faulty = FaultServer::start(recorded(), JOLOKIA_SHAPE).await;
@@ -124,6 +126,7 @@ async fn http_matrix(source: &'static str, flag: &str, path: &str, faulty: &Faul
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn postgres_faults() {
+    let _room = common::room::enter(module_path!());
     let proxy = FaultProxy::start(&format!("127.0.0.1:{}", env_or("PG_PORT", "5432"))).await;
     let healthy = common::exporter_dsn();
     let faulty = healthy.replace(&format!("port={}", env_or("PG_PORT", "5432")), &format!("port={}", proxy.port));
@@ -160,6 +163,7 @@ async fn postgres_faults() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn kafka_faults() {
+    let _room = common::room::enter(module_path!());
     let broker = common::kafka::bootstrap();
     let refusing = FaultProxy::start(&broker).await;
     let silent = FaultProxy::start(&broker).await;

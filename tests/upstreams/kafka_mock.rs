@@ -10,11 +10,10 @@
 //! asked for with no list (ListConsumerGroupOffsets of the whole group), so it returns none.
 //! The mock therefore cannot stand in for the paths Tansu answers poorly (compaction of
 //! auto-created topics, group members) nor for lag; those stay with the real-broker tests
-//! (tests/kafka.rs) and the unit tests. Its missing DescribeConfigs does test one thing: how
+//! (tests/upstreams/kafka.rs) and the unit tests. Its missing DescribeConfigs does test one thing: how
 //! the source degrades on a broker that cannot describe configs.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
 use rdkafka::config::ClientConfig;
@@ -27,6 +26,7 @@ const TOPIC: &str = "outbox.event.order";
 
 #[tokio::test]
 async fn batched_records_give_exact_watermarks_and_the_newest_record() {
+    let _room = common::room::enter(module_path!());
     let mock = MockCluster::new(1).unwrap();
     mock.create_topic(TOPIC, 2, 1).unwrap();
     let bootstrap = mock.bootstrap_servers();
@@ -73,6 +73,7 @@ async fn batched_records_give_exact_watermarks_and_the_newest_record() {
 /// and the source stays up; only `compacted` is unknown, so it is left out.
 #[tokio::test]
 async fn a_broker_that_cannot_describe_configs_still_reports_internal_topics() {
+    let _room = common::room::enter(module_path!());
     let mock = MockCluster::new(1).unwrap();
     mock.create_topic("connect-configs", 1, 1).unwrap();
     let bootstrap = mock.bootstrap_servers();

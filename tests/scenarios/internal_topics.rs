@@ -22,8 +22,7 @@
 //! deleted topics and reports it in the re-created topics' high watermarks while serving none
 //! (scripts/README.md, Quirks).
 
-mod common;
-
+use crate::common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::panic::AssertUnwindSafe;
@@ -298,6 +297,7 @@ fn exporter_config(names: &Names, worker: &Worker) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn deleted_internal_topics_raise_the_alert_and_check_names_step_3b() {
+    let _room = common::room::enter(module_path!());
     let started = Instant::now();
     let mut incident = Incident::create_table(Names::new());
     let jvm_started = Instant::now();
@@ -469,6 +469,7 @@ async fn step_3b(names: &Names, worker: &Worker, exporter: &Exporter, alerting: 
 #[test]
 #[ignore = "needs the real stack (scripts/test)"]
 fn connect_worker_waits_for_a_child_that_has_not_exec_d_java_yet() {
+    let _room = common::room::enter(module_path!());
     let run_dir = tempfile::tempdir().unwrap();
     let out = run_dir.path().join("slow.out");
     assert!(Command::new("mkfifo").arg(&out).status().unwrap().success());

@@ -1,7 +1,6 @@
 //! What the exporter serves against the real stack passes `promtool check metrics`.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
 use common::Exporter;
@@ -9,6 +8,7 @@ use common::Exporter;
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn real_exposition_is_promtool_clean() {
+    let _room = common::room::enter(module_path!());
     let dsn = common::exporter_dsn();
     // SAFETY: set before the exporter starts; nothing else in this test binary reads it.
     unsafe { std::env::set_var("EXPOSITION_TEST_DSN", &dsn) };

@@ -1,7 +1,6 @@
 //! `debezium-exporter check` against real failures on the real stack.
 
-mod common;
-
+use crate::common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 

@@ -2,12 +2,11 @@
 //! validate against the Grafana and PrometheusRule schemas, and (with the real tools, see
 //! scripts/test) promtool, amtool and a real Alertmanager accept them and behave as designed.
 
+use crate::common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-mod common;
 
 use common::alerting::tool;
 use debezium_exporter::generate::{self, Lang, Options, Settings, alertmanager, recording, rules};

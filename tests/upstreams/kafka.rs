@@ -4,8 +4,7 @@
 //! Records are produced one per batch (`batch.num.messages=1`): Tansu reports a partition's
 //! high watermark as its last batch's base offset + 1, so only then are offsets exact.
 
-mod common;
-
+use crate::common;
 use std::time::{Duration, Instant, SystemTime};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -103,6 +102,7 @@ fn kafka_up(exposition: &Exposition, target: &str) -> Option<f64> {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn watermarks_lag_and_last_published_follow_real_traffic() {
+    let _room = common::room::enter(module_path!());
     let (topic, group) = (unique("events"), unique("group"));
     create_topic(&topic, 2, &[]).await;
     let dir = tempfile::tempdir().unwrap();
@@ -176,6 +176,7 @@ async fn watermarks_lag_and_last_published_follow_real_traffic() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn internal_topics_appear_and_disappear_for_real() {
+    let _room = common::room::enter(module_path!());
     // Our own names: the shared Connect worker's connect-* topics must never be touched.
     let (configs, offsets, status) = (unique("configs"), unique("offsets"), unique("status"));
     create_topic(&configs, 1, &[("cleanup.policy", "compact")]).await;
@@ -218,6 +219,7 @@ async fn internal_topics_appear_and_disappear_for_real() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn a_broker_nobody_listens_on_is_down_and_metrics_still_answer() {
+    let _room = common::room::enter(module_path!());
     let port = free_port();
     let exporter = Exporter::start(&[
         "--kafka.brokers",
@@ -246,6 +248,7 @@ async fn a_broker_nobody_listens_on_is_down_and_metrics_still_answer() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn outbox_last_published_advances_with_the_real_connector() {
+    let _room = common::room::enter(module_path!());
     let id = format!(
         "{}{}",
         std::process::id(),
@@ -320,6 +323,7 @@ async fn outbox_last_published_advances_with_the_real_connector() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn outbox_unpublished_events_follow_a_stopped_and_resumed_connector() {
+    let _room = common::room::enter(module_path!());
     let id = format!(
         "{}{}",
         std::process::id(),
@@ -458,6 +462,7 @@ fn listed_topics() -> std::collections::BTreeSet<String> {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn deleted_topics_stay_deleted_while_watched() {
+    let _room = common::room::enter(module_path!());
     let (topic, internal, group) = (unique("gone"), unique("offsets"), unique("gone-group"));
     create_topic(&topic, 2, &[]).await;
     create_topic(&internal, 1, &[("cleanup.policy", "compact")]).await;

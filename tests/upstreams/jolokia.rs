@@ -2,8 +2,7 @@
 //! stack: lag after real outbox inserts, failed records from a record the EventRouter really
 //! rejects, snapshot metrics during a real initial snapshot, a dead bridge, one request per poll.
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -67,6 +66,7 @@ fn publication(name: &str, table: &str) {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn lag_and_events_after_outbox_inserts() {
+    let _room = common::room::enter(module_path!());
     let (name, slot, pub_name) = names("lag");
     let (name, slot, pub_name) = (name.as_str(), slot.as_str(), pub_name.as_str());
     let connect = Connect::new();
@@ -116,6 +116,7 @@ async fn lag_and_events_after_outbox_inserts() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn failed_records_rise_when_the_event_router_rejects_a_record() {
+    let _room = common::room::enter(module_path!());
     let (name, slot, pub_name) = names("failed");
     let (name, slot, pub_name) = (name.as_str(), slot.as_str(), pub_name.as_str());
     let connect = Connect::new();
@@ -164,6 +165,7 @@ async fn failed_records_rise_when_the_event_router_rejects_a_record() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn snapshot_metrics_move_during_a_real_initial_snapshot() {
+    let _room = common::room::enter(module_path!());
     let (name, slot, pub_name) = names("snap");
     let (name, slot, pub_name) = (name.as_str(), slot.as_str(), pub_name.as_str());
     let table = "public.jmx_snap_items";
@@ -219,6 +221,7 @@ async fn snapshot_metrics_move_during_a_real_initial_snapshot() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn a_dead_bridge_is_down_alone_and_withholds_the_streaming_join() {
+    let _room = common::room::enter(module_path!());
     let nothing_listens = format!("http://127.0.0.1:{}/jolokia", common::free_port());
     let exporter = Exporter::start(&[
         "--connect.url",
@@ -271,6 +274,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn one_request_per_worker_per_poll() {
+    let _room = common::room::enter(module_path!());
     let proxy =
         Arc::new(Proxy { upstream: jolokia_url(), requests: AtomicUsize::new(0), client: reqwest::Client::new() });
     let app = Router::new().fallback(forward).with_state(proxy.clone());

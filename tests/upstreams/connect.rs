@@ -2,8 +2,7 @@
 //! and against a local server answering recorded payloads where the stack cannot show the case
 //! (a Connect older than 2.3, a connector name that is not valid Unicode).
 
-mod common;
-
+use crate::common;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +39,7 @@ fn running(exposition: &Exposition, connector: &str) -> bool {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn connector_lifecycle_is_reflected_on_the_next_poll() {
+    let _room = common::room::enter(module_path!());
     let (name, slot, publication) = ("it-lifecycle", "it_lifecycle", "it_lifecycle_pub");
     let connect = Connect::new();
     connect.remove(name, slot).await; // left over from an interrupted run
@@ -151,6 +151,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn one_request_per_cluster_per_poll() {
+    let _room = common::room::enter(module_path!());
     let connect = Connect::new();
     let connectors = [("it-count-a", "it_count_a"), ("it-count-b", "it_count_b")];
     for (name, slot) in connectors {
@@ -180,6 +181,7 @@ async fn one_request_per_cluster_per_poll() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn a_broken_connect_sets_up_to_zero_and_metrics_still_answer() {
+    let _room = common::room::enter(module_path!());
     let (proxy, set_mode, url, server) = start_proxy().await;
     let connect = common::connect_url();
     let nothing_listens = format!("http://127.0.0.1:{}", common::free_port());
@@ -233,9 +235,9 @@ async fn legacy_connect(
     use axum::routing::get;
 
     let expanded: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/connect/expand-running.json")).unwrap();
+        serde_json::from_str(include_str!("../fixtures/connect/expand-running.json")).unwrap();
     let info = expanded["inventory"]["info"].to_string();
-    let status = include_str!("fixtures/connect/status-inventory.json");
+    let status = include_str!("../fixtures/connect/status-inventory.json");
     let asked = Arc::new(Mutex::new(Vec::new()));
     let record = |asked: &Arc<Mutex<Vec<String>>>, uri: &Uri| asked.lock().unwrap().push(uri.path().to_owned());
     let known = |name: &str| names.contains(&name);
@@ -284,6 +286,7 @@ async fn poll_once(url: &str) -> debezium_exporter::snapshot::Samples {
 /// space, a `/` or a `+` are asked for by their own name and none is lost.
 #[tokio::test]
 async fn legacy_connect_is_asked_for_each_name_as_one_path_segment() {
+    let _room = common::room::enter(module_path!());
     let names = &["inventory db", "a/b", "c+d", "e%f"];
     let (url, asked, server) = legacy_connect(names).await;
     let samples = poll_once(&url).await;
@@ -305,9 +308,10 @@ async fn legacy_connect_is_asked_for_each_name_as_one_path_segment() {
 /// connector of the cluster is still polled (up stays 1).
 #[tokio::test]
 async fn a_connector_name_that_is_not_unicode_hides_no_other_connector() {
+    let _room = common::room::enter(module_path!());
     use axum::routing::get;
 
-    let body = include_str!("fixtures/connect/expand-lone-surrogate.json");
+    let body = include_str!("../fixtures/connect/expand-lone-surrogate.json");
     let app = Router::new().route("/connectors", get(move || async move { body }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -334,6 +338,7 @@ async fn a_connector_name_that_is_not_unicode_hides_no_other_connector() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn a_silent_connect_connection_is_replaced_within_two_polls() {
+    let _room = common::room::enter(module_path!());
     let connect = Connect::new();
     let upstream = connect.url.trim_start_matches("http://").to_owned();
     let proxy = common::fault_proxy::FaultProxy::start(&upstream).await;

@@ -10,8 +10,7 @@
 //! PostgreSQL. They start a private throwaway cluster from the binaries in PG_BINDIR
 //! (default /usr/lib/postgresql/15/bin), as the `postgres` user when run as root.
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -139,6 +138,7 @@ async fn lag_by_server(client: &Client, slot: &str) -> i64 {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn inactive_slot_lag_equals_pg_wal_lsn_diff() {
+    let _room = common::room::enter(module_path!());
     let admin = admin().await;
     let slot = unique("lag");
     admin.execute("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", &[&slot]).await.unwrap();
@@ -191,6 +191,7 @@ async fn inactive_slot_lag_equals_pg_wal_lsn_diff() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn active_slot_lag_falls_while_pg_recvlogical_consumes() {
+    let _room = common::room::enter(module_path!());
     let admin = admin().await;
     let slot = unique("active");
     let table = unique("events");
@@ -273,6 +274,7 @@ async fn active_slot_lag_falls_while_pg_recvlogical_consumes() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn outbox_rows_are_counted_up_to_the_cap_and_the_oldest_event_aged() {
+    let _room = common::room::enter(module_path!());
     let admin = admin().await;
     let table = unique("outbox");
     let user = env("PG_USER", "debezium");
@@ -356,6 +358,7 @@ async fn outbox_rows_are_counted_up_to_the_cap_and_the_oldest_event_aged() {
 
 #[test]
 fn injection_looking_table_names_are_refused_at_config_load() {
+    let _room = common::room::enter(module_path!());
     let yaml = "sources:\n  postgres:\n    - dsn: host=127.0.0.1 dbname=inventory\n      outbox:\n        - table: \"public.outbox; drop table x\"\n";
     let error = Config::from_yaml(yaml).unwrap_err().to_string();
     assert!(error.starts_with("sources.postgres[0].outbox[0].table: "), "{error}");
@@ -364,6 +367,7 @@ fn injection_looking_table_names_are_refused_at_config_load() {
 
 #[tokio::test]
 async fn unreachable_postgres_is_up_0_and_metrics_still_serve() {
+    let _room = common::room::enter(module_path!());
     let port = free_port();
     let config = exporter_config(port, "nobody", "hunter2", "inventory", "");
     let (up, error, store) = poll_up(PostgresSource::new(&config, Duration::from_secs(2), unshared())).await;
@@ -494,6 +498,7 @@ fn status_of(samples: &Samples, slot: &str) -> Option<String> {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn wal_status_goes_unreserved_then_lost_for_real() {
+    let _room = common::room::enter(module_path!());
     // No checkpoint may happen on its own between the steps: the forced WAL stays far below
     // max_wal_size and the timeout far above the test's duration.
     let cluster = PrivateCluster::start(&["max_wal_size = 1GB", "checkpoint_timeout = 1h"]);
@@ -540,6 +545,7 @@ async fn wal_status_goes_unreserved_then_lost_for_real() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn stopped_postgres_is_up_0_and_comes_back_by_itself() {
+    let _room = common::room::enter(module_path!());
     let cluster = PrivateCluster::start(&[]);
     let source: Arc<dyn Source> = Arc::new(cluster.source(Duration::from_secs(2)));
     let store = Store::new([(source.kind(), source.target().to_owned())]);
@@ -606,6 +612,7 @@ const TLS_TEST_PASSWORD: &str = "pg-tls-secret-pw";
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn tls_modes_verify_the_server_as_libpq_does() {
+    let _room = common::room::enter(module_path!());
     let certificates = TestCertificates::new("pg-test-ca");
     let cluster = PrivateCluster::start_with_files(
         &["ssl = on"],
@@ -720,6 +727,7 @@ async fn tls_modes_verify_the_server_as_libpq_does() {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn tls_required_from_a_server_without_it_is_up_0() {
+    let _room = common::room::enter(module_path!());
     let cluster = PrivateCluster::start(&["ssl = off"]);
     let yaml = format!(
         "sources:\n  postgres:\n    - name: pg-notls\n      dsn: \"host=127.0.0.1 port={} user=postgres password={TLS_TEST_PASSWORD} dbname=postgres sslmode=require\"\n",
@@ -759,6 +767,7 @@ async fn current_lsn(client: &Client) -> f64 {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn a_streaming_standby_reports_its_received_wal_and_its_own_slots() {
+    let _room = common::room::enter(module_path!());
     let primary = PrivateCluster::start(&[]);
     let on_primary = connect(primary.port, "postgres", "postgres").await;
     on_primary.execute("SELECT pg_create_physical_replication_slot('pg_standby_slot', true)", &[]).await.unwrap();
@@ -870,6 +879,7 @@ fn logged(cluster: &PrivateCluster, what: &str) -> Vec<String> {
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn the_capped_count_walks_an_index_and_statements_are_prepared_once_per_connection() {
+    let _room = common::room::enter(module_path!());
     // autovacuum off: the table stays as a busy outbox is before VACUUM reaches it.
     let cluster = PrivateCluster::start(&["autovacuum = off", "log_min_duration_statement = 0"]);
     let admin = connect(cluster.port, "postgres", "postgres").await;
@@ -959,6 +969,7 @@ async fn indexed_column(client: &Client, queries: &OutboxQueries) -> Option<Stri
 #[tokio::test]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn a_silent_connection_is_dropped_and_the_next_poll_reconnects() {
+    let _room = common::room::enter(module_path!());
     let proxy = common::fault_proxy::FaultProxy::start(&format!("127.0.0.1:{}", pg_port())).await;
     let config =
         exporter_config(proxy.port, &env("PG_USER", "debezium"), &env("PG_PASSWORD", "dbz-secret-pw"), &pg_db(), "");

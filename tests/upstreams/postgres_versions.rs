@@ -19,8 +19,7 @@
 //! after the scrape (WAL only grows), so no assertion depends on timing. `PG_VERSIONS=13,17`
 //! limits a run to some majors.
 
-mod common;
-
+use crate::common;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -606,17 +605,20 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn every_supported_major_reports_its_slots() {
+    let _room = common::room::enter(module_path!());
     for_every_major(10, check_major).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn every_supported_major_as_a_streaming_standby() {
+    let _room = common::room::enter(module_path!());
     for_every_major(10, check_standby).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs the real stack (scripts/test)"]
 async fn slots_go_unreserved_then_lost_from_13() {
+    let _room = common::room::enter(module_path!());
     for_every_major(13, check_lost_slot).await;
 }

@@ -2,8 +2,7 @@
 //! output (tests/fixtures/jmx_exporter/) from a local HTTP server: no agent jar is available
 //! from the registries, so the recorded answer stands in for the worker.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
 use axum::Router;
@@ -13,7 +12,8 @@ use common::{Exporter, Exposition};
 
 #[tokio::test]
 async fn a_real_jmx_exporter_answer_is_scraped_and_mapped() {
-    let body = include_str!("fixtures/jmx_exporter/jmx_exporter-0.17.2.debezium.prom");
+    let _room = common::room::enter(module_path!());
+    let body = include_str!("../fixtures/jmx_exporter/jmx_exporter-0.17.2.debezium.prom");
     let app = Router::new().route("/metrics", get(move || async move { body }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/metrics", listener.local_addr().unwrap());
