@@ -10,18 +10,23 @@ static README: Mutex<()> = Mutex::new(());
 
 /// Checks (or, with UPDATE_README set, rewrites) the README text between two markers.
 fn section_matches(name: &str, expected: &str) {
+    section_of_file_matches("README.md", name, expected);
+}
+
+/// The same for a generated section of another document (`docs/…`).
+fn section_of_file_matches(file: &str, name: &str, expected: &str) {
     let _only_one = README.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = std::fs::read_to_string(path).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let readme = std::fs::read_to_string(&path).unwrap();
     let begin = format!("<!-- {name}:begin -->\n");
     let end_marker = format!("<!-- {name}:end -->");
-    let start = readme.find(&begin).unwrap_or_else(|| panic!("README has no {begin:?} marker")) + begin.len();
-    let end = readme.find(&end_marker).unwrap_or_else(|| panic!("README has no {end_marker:?} marker"));
+    let start = readme.find(&begin).unwrap_or_else(|| panic!("{file} has no {begin:?} marker")) + begin.len();
+    let end = readme.find(&end_marker).unwrap_or_else(|| panic!("{file} has no {end_marker:?} marker"));
     if std::env::var_os("UPDATE_README").is_some() {
-        std::fs::write(path, format!("{}{}{}", &readme[..start], expected, &readme[end..])).unwrap();
+        std::fs::write(&path, format!("{}{}{}", &readme[..start], expected, &readme[end..])).unwrap();
         return;
     }
-    assert_eq!(&readme[start..end], expected, "README's {name} are out of date: rerun this test with UPDATE_README=1");
+    assert_eq!(&readme[start..end], expected, "{file}'s {name} are out of date: rerun this test with UPDATE_README=1");
 }
 
 #[test]
@@ -36,5 +41,5 @@ fn readme_alerts_list_matches_the_rules() {
 
 #[test]
 fn readme_recording_rules_match_the_generator() {
-    section_matches("recording", &recording::markdown_table(&recording::recordings(&Settings::default())));
+    section_of_file_matches("docs/monitoring-as-code.md", "recording", &recording::markdown_table(&recording::recordings(&Settings::default())));
 }
