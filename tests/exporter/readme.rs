@@ -41,5 +41,9 @@ fn readme_alerts_list_matches_the_rules() {
 
 #[test]
 fn readme_recording_rules_match_the_generator() {
-    section_of_file_matches("docs/monitoring-as-code.md", "recording", &recording::markdown_table(&recording::recordings(&Settings::default())));
+    section_of_file_matches(
+        "docs/monitoring-as-code.md",
+        "recording",
+        &recording::markdown_table(&recording::recordings(&Settings::default())),
+    );
 }
