@@ -60,8 +60,10 @@ pub use web::{DEFAULT_LISTEN_ADDRESS, TlsServerConfig, WebConfig, WebConfigFile}
 use sources::FlagEntries;
 
 /// The whole configuration, validated: made only by [`Config::try_from`] a [`RawConfig`]
-/// (which [`Config::load`], [`Config::from_file`] and [`Config::from_yaml`] call).
+/// (which [`Config::load`], [`Config::from_file`] and [`Config::from_yaml`] call); it has
+/// no `Deserialize` or `Default`, and outside this crate no literal can make one.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Config {
     pub web: WebConfig,
     pub poll: PollConfig,
@@ -71,8 +73,6 @@ pub struct Config {
     pub generate: GenerateSettings,
     /// What `web.config_file` holds, read and checked.
     pub web_file: WebConfigFile,
-    /// Proof of validation: nothing outside this module builds a `Config`.
-    _validated: (),
 }
 
 impl TryFrom<RawConfig> for Config {
@@ -89,7 +89,7 @@ impl TryFrom<RawConfig> for Config {
             None => WebConfigFile::default(),
         };
         let RawConfig { web, poll, log, sources, generate, from_flags: _ } = raw;
-        Ok(Config { web, poll, log, sources, generate, web_file, _validated: () })
+        Ok(Config { web, poll, log, sources, generate, web_file })
     }
 }
 
