@@ -19,6 +19,9 @@ pub struct ConfigError {
     key: Option<String>,
     message: String,
     line_column: Option<(usize, usize)>,
+    /// Already said of its own file (or of a file that cannot be read): not to be placed in
+    /// another, as when the web config file named by the config file is wrong.
+    settled: bool,
 }
 
 impl fmt::Display for ConfigError {
@@ -40,18 +43,36 @@ impl fmt::Display for ConfigError {
 impl ConfigError {
     /// An error about no key in particular (a file that cannot be read names itself).
     pub fn new(message: impl Into<String>) -> Self {
-        ConfigError { file: None, key: None, message: message.into(), line_column: None }
+        ConfigError { file: None, key: None, message: message.into(), line_column: None, settled: false }
+    }
+
+    /// An error about a file that cannot be read at all; its message names the file.
+    pub fn unreadable(message: impl Into<String>) -> Self {
+        ConfigError { settled: true, ..ConfigError::new(message) }
     }
 
     /// An error about `key`: a key path of the file or a flag.
     pub fn at(key: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError { file: None, key: Some(key.into()), message: message.into(), line_column: None }
+        ConfigError { key: Some(key.into()), ..ConfigError::new(message) }
     }
 
     /// The same error, said of `file` whose text is `text`: the key is located in it when the
-    /// parser did not already say where. An error about a flag is not about the file.
+    /// parser did not already say where. An error about a flag is not about the file, and one
+    /// already said of a file stays said of it.
     pub fn in_file(mut self, file: &Path, text: &str) -> Self {
-        if self.key.as_deref().is_some_and(|key| key.starts_with("--")) {
+        if self.settled || self.key.as_deref().is_some_and(|key| key.starts_with("--")) {
+            return self;
+        }
+        self = self.in_text(text);
+        self.file = Some(file.to_owned());
+        self.settled = true;
+        self
+    }
+
+    /// The same error, its key located in the YAML `text` when the parser did not already say
+    /// where (a check that spans keys knows only the key).
+    pub fn in_text(mut self, text: &str) -> Self {
+        if self.settled || self.key.as_deref().is_some_and(|key| key.starts_with("--")) {
             return self;
         }
         if self.line_column.is_none()
@@ -59,7 +80,6 @@ impl ConfigError {
         {
             self.line_column = locate(text, key);
         }
-        self.file = Some(file.to_owned());
         self
     }
 }
@@ -88,7 +108,7 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Confi
             "." | "" => None,
             _ => Some(path),
         };
-        ConfigError { file: None, key, message: message.to_owned(), line_column }
+        ConfigError { key, line_column, ..ConfigError::new(message) }
     })
 }
 
