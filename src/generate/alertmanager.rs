@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::GenerateError;
+use super::options::{GenerateError, yaml};
 use super::rules::{Alert, PIPELINE_FAILURES};
 use crate::catalog::Severity;
 
@@ -96,5 +96,5 @@ pub fn config(alerts: &[Alert]) -> Result<String, GenerateError> {
     };
     let header = "# Receivers are placeholders: add your email_configs, slack_configs, pagerduty_configs or\n\
                   # webhook_configs to each (https://prometheus.io/docs/alerting/latest/configuration/).\n";
-    Ok(format!("{header}{}", super::yaml(&config)?))
+    Ok(format!("{header}{}", yaml(&config)?))
 }

@@ -6,15 +6,16 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::dashboard;
+use super::fixture::{SERIES_MINUTES, STEP, Series};
+use super::lang::Text;
+use super::options::{GenerateError, Options, yaml};
 use super::promql::duration;
 use super::recording::{self, Recording};
-use super::rules::{Alert, Group, SERIES_MINUTES, Series, healthy_checked_at};
-use super::{GenerateError, Options};
+use super::rules::{Alert, Group, healthy_checked_at};
 
 /// The rule file's name; the test file and the PrometheusRule refer to it.
 pub const RULES_FILE: &str = "debezium-exporter.rules.yml";
-/// promtool evaluates the examples at this interval; their series have one sample per step.
-const STEP: Duration = Duration::from_secs(60);
 
 #[derive(Serialize)]
 struct RuleFile {
@@ -54,12 +55,12 @@ struct Annotations {
 }
 
 fn annotations(alert: &Alert, options: &Options) -> Annotations {
-    let text = |text: &super::rules::Text| text.get(options.lang).to_owned();
+    let text = |text: &Text| text.get(options.lang).to_owned();
     Annotations {
         summary: text(&alert.summary),
         description: text(&alert.description),
         runbook_url: format!("{}#{}", options.settings.runbook_url, alert.anchor()),
-        dashboard_url: super::dashboard::panel_url(&options.settings, alert),
+        dashboard_url: dashboard::panel_url(&options.settings, alert),
     }
 }
 
@@ -92,7 +93,7 @@ fn rule_groups(recordings: &[Recording], groups: &[Group], options: &Options) ->
 }
 
 pub fn rules_file(recordings: &[Recording], groups: &[Group], options: &Options) -> Result<String, GenerateError> {
-    super::yaml(&RuleFile { groups: rule_groups(recordings, groups, options) })
+    yaml(&RuleFile { groups: rule_groups(recordings, groups, options) })
 }
 
 #[derive(Serialize)]
@@ -112,7 +113,7 @@ pub struct Metadata {
 }
 
 pub fn prometheus_rule(recordings: &[Recording], groups: &[Group], options: &Options) -> Result<String, GenerateError> {
-    super::yaml(&PrometheusRule {
+    yaml(&PrometheusRule {
         api_version: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
         metadata: Metadata {
@@ -337,5 +338,5 @@ pub fn test_file(recordings: &[Recording], groups: &[Group], options: &Options) 
         }
     }
     let group_eval_order = std::iter::once(recording::GROUP).chain(groups.iter().map(|group| group.name)).collect();
-    super::yaml(&TestFile { rule_files: vec![RULES_FILE], evaluation_interval: minutes(STEP), group_eval_order, tests })
+    yaml(&TestFile { rule_files: vec![RULES_FILE], evaluation_interval: minutes(STEP), group_eval_order, tests })
 }

@@ -16,8 +16,8 @@
 
 use std::time::Duration;
 
+use super::fixture::{CLUSTER, CONNECTOR, DATABASE, SERVER, Series, flat, linear, scraped};
 use super::promql::Selector;
-use super::rules::{CLUSTER, CONNECTOR, DATABASE, SERVER, Series, flat, linear, scraped};
 use crate::catalog::{self, Kind, Metric};
 use crate::config::generate::Settings;
 
@@ -68,12 +68,12 @@ pub struct Recording {
     /// The recorded series: its name is the rule's `record`, its labels what the rule keeps.
     pub metric: &'static Metric,
     pub expr: String,
-    pub example: Example,
+    pub example: RecordingExample,
 }
 
 /// Input series and the samples the rule must record from them at [`EXAMPLE_AT`].
 #[derive(Debug, Clone)]
-pub struct Example {
+pub struct RecordingExample {
     pub input: Vec<Series>,
     pub expected: Vec<(Selector, f64)>,
 }
@@ -101,7 +101,7 @@ pub fn recordings(settings: &Settings) -> Vec<Recording> {
                 "sum by (cluster, connector) (rate({}[{RATE_WINDOW}]))",
                 Selector::of(&catalog::NUMBER_OF_EVENTS_SEEN_TOTAL)
             ),
-            example: Example {
+            example: RecordingExample {
                 // 60 and 120 events a minute.
                 input: vec![
                     bean(&catalog::NUMBER_OF_EVENTS_SEEN_TOTAL, CONNECTOR, SERVER, linear(0.0, 60.0)),
@@ -116,7 +116,7 @@ pub fn recordings(settings: &Settings) -> Vec<Recording> {
         Recording {
             metric: &STREAMING_LAG_MAX,
             expr: format!("max by (cluster, connector) ({})", Selector::of(&catalog::MILLI_SECONDS_BEHIND_SOURCE)),
-            example: Example {
+            example: RecordingExample {
                 input: vec![
                     bean(&catalog::MILLI_SECONDS_BEHIND_SOURCE, CONNECTOR, SERVER, flat(1500)),
                     bean(&catalog::MILLI_SECONDS_BEHIND_SOURCE, CONNECTOR, "outbox-replay", flat(250)),
@@ -135,7 +135,7 @@ pub fn recordings(settings: &Settings) -> Vec<Recording> {
                 Selector::of(&catalog::QUEUE_REMAINING_CAPACITY),
                 Selector::of(&catalog::QUEUE_TOTAL_CAPACITY)
             ),
-            example: Example {
+            example: RecordingExample {
                 input: vec![
                     bean(&catalog::QUEUE_REMAINING_CAPACITY, CONNECTOR, SERVER, flat(4096)),
                     bean(&catalog::QUEUE_TOTAL_CAPACITY, CONNECTOR, SERVER, flat(8192)),
@@ -149,7 +149,7 @@ pub fn recordings(settings: &Settings) -> Vec<Recording> {
         Recording {
             metric: &WAL_WRITE_RATE,
             expr: format!("rate({}[{RATE_WINDOW}])", Selector::of(&catalog::WAL_CURRENT_LSN_BYTES)),
-            example: Example {
+            example: RecordingExample {
                 // 6,000 bytes of WAL a minute.
                 input: vec![Series {
                     selector: scraped(Selector::of(&catalog::WAL_CURRENT_LSN_BYTES).eq("db", DATABASE), settings),

@@ -2,7 +2,7 @@
 //! section per alert. Every anchor an alert links to is defined here, so none can dangle.
 
 use super::promql::duration;
-use super::recording::Recording;
+use super::recording::{self, Recording};
 use super::rules::Alert;
 
 /// The seed runbook with stable `<a id>` anchors, one per incident and step.
@@ -38,7 +38,7 @@ pub fn render(alerts: &[Alert], recordings: &[Recording], dashboard_url: impl Fn
         "위 식에서 `level:metric:operations` 형식의 이름은 규칙 파일의 첫 그룹이 미리 계산해 두는 시계열입니다. \
          / Names of the form `level:metric:operations` in the expressions above are series the rule file's first group precomputes.\n\n",
     );
-    text.push_str(&super::recording::markdown_table(recordings));
+    text.push_str(&recording::markdown_table(recordings));
     text
 }
 
