@@ -12,7 +12,7 @@ use crate::catalog::Severity;
 pub const PIPELINE_LABELS: [&str; 2] = ["cluster", "connector"];
 
 #[derive(Serialize)]
-struct Config {
+struct AlertmanagerConfig {
     route: Route,
     receivers: Vec<Receiver>,
     inhibit_rules: Vec<InhibitRule>,
@@ -60,7 +60,7 @@ pub fn muted(alerts: &[Alert]) -> Vec<&'static str> {
 }
 
 pub fn config(alerts: &[Alert]) -> Result<String, GenerateError> {
-    let config = Config {
+    let config = AlertmanagerConfig {
         route: Route {
             receiver: receiver(None),
             group_by: vec!["alertname", "cluster", "connector"],

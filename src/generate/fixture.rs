@@ -12,7 +12,7 @@ use crate::config::generate::Settings;
 /// One input series of a promtool test: a selector naming every label, and its values in
 /// promtool's expanding notation (`1x30`).
 #[derive(Debug, Clone)]
-pub struct Series {
+pub struct ExampleSeries {
     pub selector: Selector,
     pub values: String,
 }
@@ -24,8 +24,8 @@ pub const SERIES_MINUTES: u32 = 240;
 pub const STEP: Duration = Duration::from_secs(60);
 
 /// A series with the same value at every step.
-pub fn constant(selector: Selector, value: u32) -> Series {
-    Series { selector, values: format!("{value}x{SERIES_MINUTES}") }
+pub fn constant(selector: Selector, value: u32) -> ExampleSeries {
+    ExampleSeries { selector, values: format!("{value}x{SERIES_MINUTES}") }
 }
 
 /// The same value at every step.
@@ -67,7 +67,7 @@ pub fn scraped_labels(settings: &Settings, labels: &[(&'static str, &str)]) -> V
 // The series the exporter emits for it, by upstream.
 
 /// What the exporter emits for one connector in `state`: one series per state, 1 for its own.
-pub fn connector_in(state: State, settings: &Settings) -> Vec<Series> {
+pub fn connector_in(state: State, settings: &Settings) -> Vec<ExampleSeries> {
     State::ALL
         .into_iter()
         .map(|each| {
@@ -81,7 +81,7 @@ pub fn connector_in(state: State, settings: &Settings) -> Vec<Series> {
 }
 
 /// The worker-level counts for a cluster whose only connector is in `state`.
-pub fn worker_with_one_connector_in(state: State, settings: &Settings) -> Vec<Series> {
+pub fn worker_with_one_connector_in(state: State, settings: &Settings) -> Vec<ExampleSeries> {
     State::ALL
         .into_iter()
         .map(|each| {
@@ -92,7 +92,7 @@ pub fn worker_with_one_connector_in(state: State, settings: &Settings) -> Vec<Se
         .collect()
 }
 
-pub fn task_in(task: &'static str, state: State, settings: &Settings) -> Vec<Series> {
+pub fn task_in(task: &'static str, state: State, settings: &Settings) -> Vec<ExampleSeries> {
     State::ALL
         .into_iter()
         .map(|each| {
@@ -107,9 +107,9 @@ pub fn task_in(task: &'static str, state: State, settings: &Settings) -> Vec<Ser
 }
 
 /// A Debezium MBean series of the example connector, as the exporter emits it.
-pub fn bean(metric: &'static catalog::Metric, values: String, settings: &Settings) -> Series {
+pub fn bean(metric: &'static catalog::Metric, values: String, settings: &Settings) -> ExampleSeries {
     let selector = Selector::of(metric).eq("cluster", CLUSTER).eq("connector", CONNECTOR).eq("server", SERVER);
-    Series { selector: scraped(selector, settings), values }
+    ExampleSeries { selector: scraped(selector, settings), values }
 }
 
 pub fn bean_labels(settings: &Settings) -> Vec<(&'static str, String)> {
@@ -117,33 +117,33 @@ pub fn bean_labels(settings: &Settings) -> Vec<(&'static str, String)> {
 }
 
 /// Whether the example connector streams, as the exporter reads it from Debezium's MBeans.
-pub fn streaming(value: u32, settings: &Settings) -> Series {
+pub fn streaming(value: u32, settings: &Settings) -> ExampleSeries {
     let selector = Selector::of(&catalog::CONNECTOR_STREAMING).eq("cluster", CLUSTER).eq("connector", CONNECTOR);
     constant(scraped(selector, settings), value)
 }
 
 /// Whether the example connector's snapshot runs.
-pub fn snapshot_running(value: u32, settings: &Settings) -> Series {
+pub fn snapshot_running(value: u32, settings: &Settings) -> ExampleSeries {
     bean(&catalog::SNAPSHOT_RUNNING, flat(value), settings)
 }
 
 /// The rows the example connector's snapshot has read from one table.
-pub fn rows_scanned(values: String, settings: &Settings) -> Series {
+pub fn rows_scanned(values: String, settings: &Settings) -> ExampleSeries {
     let selector = Selector::of(&catalog::ROWS_SCANNED)
         .eq("cluster", CLUSTER)
         .eq("connector", CONNECTOR)
         .eq("server", SERVER)
         .eq("table", "public.new_module_table");
-    Series { selector: scraped(selector, settings), values }
+    ExampleSeries { selector: scraped(selector, settings), values }
 }
 
 /// The failed records of the example connector's task 0.
-pub fn failed_records(values: &str, settings: &Settings) -> Series {
+pub fn failed_records(values: &str, settings: &Settings) -> ExampleSeries {
     let selector = Selector::of(&catalog::NUMBER_OF_FAILED_RECORDS)
         .eq("cluster", CLUSTER)
         .eq("connector", CONNECTOR)
         .eq("task", "0");
-    Series { selector: scraped(selector, settings), values: values.to_owned() }
+    ExampleSeries { selector: scraped(selector, settings), values: values.to_owned() }
 }
 
 /// A slot series of the example pipeline as the exporter emits it; `claimed` adds the
@@ -155,7 +155,7 @@ pub fn slot_selector(metric: &'static catalog::Metric, claimed: bool, settings: 
 }
 
 /// `debezium_connector_info` of the example connector, which reads the example slot.
-pub fn connector_info(settings: &Settings) -> Series {
+pub fn connector_info(settings: &Settings) -> ExampleSeries {
     let selector = Selector::of(&catalog::DEBEZIUM_CONNECTOR_INFO)
         .eq("cluster", CLUSTER)
         .eq("connector", CONNECTOR)
@@ -167,12 +167,12 @@ pub fn connector_info(settings: &Settings) -> Series {
 }
 
 /// A claimed slot's series plus the connector info it joins with.
-pub fn claimed_slot(metric: &'static catalog::Metric, values: String, settings: &Settings) -> Vec<Series> {
-    vec![Series { selector: slot_selector(metric, true, settings), values }, connector_info(settings)]
+pub fn claimed_slot(metric: &'static catalog::Metric, values: String, settings: &Settings) -> Vec<ExampleSeries> {
+    vec![ExampleSeries { selector: slot_selector(metric, true, settings), values }, connector_info(settings)]
 }
 
 /// The example slot's `wal_status` series, 1 for `current`.
-pub fn wal_status(current: &str, settings: &Settings) -> Vec<Series> {
+pub fn wal_status(current: &str, settings: &Settings) -> Vec<ExampleSeries> {
     WAL_STATUSES
         .into_iter()
         .map(|status| {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::dashboard;
-use super::fixture::{SERIES_MINUTES, STEP, Series};
+use super::fixture::{ExampleSeries, SERIES_MINUTES, STEP};
 use super::lang::Text;
 use super::options::{GenerateError, Options, yaml};
 use super::promql::duration;
@@ -228,7 +228,7 @@ fn render(
     Ok(out)
 }
 
-fn input(series: &[Series]) -> Vec<InputSeries> {
+fn input(series: &[ExampleSeries]) -> Vec<InputSeries> {
     series
         .iter()
         .map(|series| InputSeries { series: series.selector.to_string(), values: series.values.clone() })
@@ -286,7 +286,7 @@ pub fn test_file(recordings: &[Recording], groups: &[Group], options: &Options) 
         let at = |time: Duration, expected: Vec<ExpAlert>| {
             vec![AlertTest { eval_time: minutes(time), alertname: alert.name, exp_alerts: expected }]
         };
-        let case = |name: String, series: &[Series], checks: Vec<AlertTest>, exprs: Vec<ExprTest>| TestCase {
+        let case = |name: String, series: &[ExampleSeries], checks: Vec<AlertTest>, exprs: Vec<ExprTest>| TestCase {
             name,
             interval: minutes(STEP),
             input_series: input(series),

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use super::fixture::{CLUSTER, CONNECTOR, DATABASE, SERVER, Series, flat, linear, scraped};
+use super::fixture::{CLUSTER, CONNECTOR, DATABASE, ExampleSeries, SERVER, flat, linear, scraped};
 use super::promql::Selector;
 use crate::catalog::{self, Kind, Metric};
 use crate::config::generate::Settings;
@@ -74,7 +74,7 @@ pub struct Recording {
 /// Input series and the samples the rule must record from them at [`EXAMPLE_AT`].
 #[derive(Debug, Clone)]
 pub struct RecordingExample {
-    pub input: Vec<Series>,
+    pub input: Vec<ExampleSeries>,
     pub expected: Vec<(Selector, f64)>,
 }
 
@@ -84,7 +84,7 @@ pub const EXAMPLE_AT: Duration = Duration::from_secs(10 * 60);
 /// Every recording rule, in file order.
 pub fn recordings(settings: &Settings) -> Vec<Recording> {
     const OTHER_CONNECTOR: &str = "orders-connector";
-    let bean = |metric: &'static Metric, connector: &'static str, server: &'static str, values: String| Series {
+    let bean = |metric: &'static Metric, connector: &'static str, server: &'static str, values: String| ExampleSeries {
         selector: scraped(
             Selector::of(metric).eq("cluster", CLUSTER).eq("connector", connector).eq("server", server),
             settings,
@@ -151,7 +151,7 @@ pub fn recordings(settings: &Settings) -> Vec<Recording> {
             expr: format!("rate({}[{RATE_WINDOW}])", Selector::of(&catalog::WAL_CURRENT_LSN_BYTES)),
             example: RecordingExample {
                 // 6,000 bytes of WAL a minute.
-                input: vec![Series {
+                input: vec![ExampleSeries {
                     selector: scraped(Selector::of(&catalog::WAL_CURRENT_LSN_BYTES).eq("db", DATABASE), settings),
                     values: linear(16_777_216.0, 6_000.0),
                 }],

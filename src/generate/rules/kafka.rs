@@ -7,7 +7,7 @@ use super::model::{Alert, Example, Variant};
 use crate::catalog::{self, Anchor, Severity};
 use crate::config::generate::Settings;
 use crate::generate::fixture::{
-    KAFKA_CLUSTER, SERIES_MINUTES, STEP, Series, constant, flat, linear, scraped, scraped_labels,
+    ExampleSeries, KAFKA_CLUSTER, SERIES_MINUTES, STEP, constant, flat, linear, scraped, scraped_labels,
 };
 use crate::generate::lang::{Text, duration_en, duration_ko};
 use crate::generate::panel::PanelId;
@@ -70,7 +70,7 @@ fn consumer_group_not_catching_up(settings: &Settings) -> Alert {
             .eq("cluster", KAFKA_CLUSTER)
             .eq("group", GROUP)
             .eq("topic", TOPIC);
-        vec![Series { selector: scraped(selector, settings), values }]
+        vec![ExampleSeries { selector: scraped(selector, settings), values }]
     };
     let lag = Selector::of(&catalog::CONSUMERGROUP_LAG_SUM);
     let window = duration(settings.consumer_group_lag_window);

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::catalog::{Anchor, Severity};
-use crate::generate::fixture::Series;
+use crate::generate::fixture::ExampleSeries;
 use crate::generate::lang::Text;
 use crate::generate::panel::PanelId;
 use crate::generate::promql::Selector;
@@ -22,7 +22,7 @@ pub struct Implied {
 #[derive(Debug, Clone)]
 pub struct Example {
     /// Series as Prometheus holds them while the alert should fire, from time 0.
-    pub firing: Vec<Series>,
+    pub firing: Vec<ExampleSeries>,
     /// When the condition first holds on `firing`: zero for instant conditions, one step for
     /// functions such as `deriv()` or `predict_linear()` that need two samples. The alert must
     /// fire `for` after that, and still be pending one step before.
@@ -31,7 +31,7 @@ pub struct Example {
     /// expression keeps. Annotations can print these and inhibition can match on them.
     pub labels: Vec<(&'static str, String)>,
     /// The same pipeline one step on the healthy side of the threshold: must not fire.
-    pub healthy: Vec<Series>,
+    pub healthy: Vec<ExampleSeries>,
     /// Expressions that must also be true while it fires.
     pub implies: Vec<Implied>,
     /// Other situations worth proving: another way the condition holds, or a guard.
@@ -43,7 +43,7 @@ pub struct Example {
 pub struct Variant {
     /// What it shows; becomes part of the promtool test case's name.
     pub what: &'static str,
-    pub series: Vec<Series>,
+    pub series: Vec<ExampleSeries>,
     /// `Some(holds_from)` if it must fire (`for` after `holds_from`), `None` if it must not.
     pub fires: Option<Duration>,
     /// The alert's labels when they differ from the example's (a branch of the expression that

@@ -8,7 +8,7 @@ use super::model::{Alert, Example, Variant, healthy_checked_at};
 use crate::catalog::{self, Anchor, Severity};
 use crate::config::generate::Settings;
 use crate::generate::fixture::{
-    CLUSTER, DATABASE, EXPORTER_INSTANCE, OUTBOX_TABLE, SERIES_MINUTES, SLOT, STEP, Series, claimed_slot,
+    CLUSTER, DATABASE, EXPORTER_INSTANCE, ExampleSeries, OUTBOX_TABLE, SERIES_MINUTES, SLOT, STEP, claimed_slot,
     connector_info, constant, linear, outbox_selector, scraped, scraped_labels, slot_labels, slot_selector, wal_status,
 };
 use crate::generate::lang::{Text, bytes_text, duration_en, duration_ko};
@@ -150,7 +150,7 @@ fn replication_slot_wal_at_risk(settings: &Settings) -> Alert {
     let wal_per_minute = f64::from(1u32 << 20);
     // With wal_status() beside it, which brings the connector info.
     let safe_wal = |start: f64| {
-        vec![Series {
+        vec![ExampleSeries {
             selector: slot_selector(&catalog::REPLICATION_SLOT_SAFE_WAL_SIZE_BYTES, true, settings),
             values: linear(start, -wal_per_minute),
         }]
@@ -348,13 +348,13 @@ fn outbox_oldest_event_too_old(settings: &Settings) -> Alert {
         panel: PanelId::OUTBOX_OLDEST_AGE,
         muted_by_failed_connector: false,
         example: Example {
-            firing: vec![Series {
+            firing: vec![ExampleSeries {
                 selector: outbox_selector(&catalog::OUTBOX_OLDEST_EVENT_AGE_SECONDS, settings),
                 values: format!("{}x{SERIES_MINUTES}", oldest_age + 1),
             }],
             holds_from: Duration::ZERO,
             labels: scraped_labels(settings, &[("db", DATABASE), ("table", OUTBOX_TABLE)]),
-            healthy: vec![Series {
+            healthy: vec![ExampleSeries {
                 selector: outbox_selector(&catalog::OUTBOX_OLDEST_EVENT_AGE_SECONDS, settings),
                 values: format!("{oldest_age}x{SERIES_MINUTES}"),
             }],
@@ -396,13 +396,13 @@ fn outbox_backlog_growing(settings: &Settings) -> Alert {
         panel: PanelId::OUTBOX_ROWS,
         muted_by_failed_connector: false,
         example: Example {
-            firing: vec![Series {
+            firing: vec![ExampleSeries {
                 selector: outbox_selector(&catalog::OUTBOX_TABLE_ROWS, settings),
                 values: linear(0.0, 10.0),
             }],
             holds_from: STEP,
             labels: scraped_labels(settings, &[("db", DATABASE), ("table", OUTBOX_TABLE)]),
-            healthy: vec![Series {
+            healthy: vec![ExampleSeries {
                 selector: outbox_selector(&catalog::OUTBOX_TABLE_ROWS, settings),
                 values: format!("1000x{SERIES_MINUTES}"),
             }],
