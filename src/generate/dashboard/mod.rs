@@ -2,8 +2,8 @@
 //! constants. Panel ids are fixed in `generate::panel` (not positions), so alerts'
 //! `dashboard_url` links and people's bookmarks survive new panels.
 //!
-//! The rows are in one file per concern ([`connect`], [`debezium`], [`postgres`], [`kafka`],
-//! [`exporter`]), what they are made of in [`model`], and their Grafana JSON in [`json`].
+//! The rows are in one file per concern (`connect`, `debezium`, `postgres`, `kafka`,
+//! `exporter`), what they are made of in [`model`], and their Grafana JSON in `json`.
 
 mod connect;
 mod debezium;
