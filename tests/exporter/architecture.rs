@@ -29,10 +29,6 @@ const RULE: &[(&str, &[&str])] = &[
     ("generate", &["catalog", "config::generate"]),
 ];
 
-/// Circles still being taken apart (issue 12): a parent module whose children import its
-/// items back. The test fails when one disappears, so this list only shrinks.
-const KNOWN_CIRCLES: &[&str] = &[];
-
 /// JMX-over-HTTP bridges share their MBean model; no other upstream imports another.
 const SHARED_UPSTREAM: (&str, &[&str]) = ("sources::jmx", &["sources::jolokia", "sources::jmx_exporter"]);
 
@@ -65,11 +61,7 @@ fn no_files_import_each_other_in_a_circle() {
         }
     }
     let circles: Vec<String> = circles(&graph).iter().map(|circle| circle.join(" -> ")).collect();
-    let new: Vec<&String> = circles.iter().filter(|circle| !KNOWN_CIRCLES.contains(&circle.as_str())).collect();
-    assert!(new.is_empty(), "modules that import each other in a circle:\n{new:?}");
-    let gone: Vec<&&str> =
-        KNOWN_CIRCLES.iter().filter(|known| !circles.iter().any(|circle| circle == *known)).collect();
-    assert!(gone.is_empty(), "these circles are gone: take them out of KNOWN_CIRCLES: {gone:?}");
+    assert!(circles.is_empty(), "modules that import each other in a circle:\n{}", circles.join("\n"));
 }
 
 /// The checker itself: a planted import of each kind is caught.
