@@ -3,14 +3,15 @@
 //! One request per poll, `GET /connectors?expand=status&expand=info`, whatever the number of
 //! connectors. Connect before 2.3 ignores `expand` and answers a plain list of names; then we
 //! fall back to one status and one info request per connector, and say so once in the log.
-//! The cost is one body of a few KiB per connector, read into memory up to
-//! `poll.body_size_limit`, of which only the fields of [`client`]'s wire structs are kept.
+//! The answer is read whole, up to `poll.body_size_limit` (about 1.5 KiB per Debezium connector:
+//! the recording of two is 3 KiB), then each connector's entry is read on its own into
+//! `client.rs`'s wire structs, which keep only the fields we use; no `serde_json::Value` is built.
 //!
 //! `expand=info` returns each connector's whole config, database password included in clear
 //! text; only the few keys the join and the outbox routing need are ever deserialized.
 //!
 //! A Debezium connector whose last transform is the outbox `EventRouter` also says where its
-//! tables' events go ([`routing`]); this source hands the routes to [`crate::join::published`]
+//! tables' events go (`routing.rs`); this source hands the routes to [`crate::join::published`]
 //! after each poll, for the PostgreSQL outbox tables configured without `published_topics`.
 //!
 //! | file | job |
