@@ -13,10 +13,10 @@ use std::sync::Arc;
 use debezium_exporter::catalog::State;
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::{Observation, Store};
-use debezium_exporter::sources::connect::{ClusterState, Connector, DebeziumConfig, Task, Trace};
+use debezium_exporter::sources::connect::{ConnectCluster, Connector, DebeziumConfig, Task, Trace};
 
 /// A cluster that looks like a big real one: mostly RUNNING, a few of everything else.
-fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
+fn cluster(connectors: usize, tasks_per_connector: u32) -> ConnectCluster {
     let worker = |n: usize| format!("10.0.{}.{}:8083", n % 8, 10 + n % 16);
     let connectors = (0..connectors)
         .map(|n| {
@@ -61,7 +61,7 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ClusterState {
             }
         })
         .collect();
-    ClusterState { connectors, rest_url: "http://connect:8083".to_owned(), ..ClusterState::default() }
+    ConnectCluster { connectors, rest_url: "http://connect:8083".to_owned(), ..ConnectCluster::default() }
 }
 
 fn main() {

@@ -2,7 +2,7 @@
 //! names), and the legacy per-connector status + info pair.
 #![no_main]
 
-use debezium_exporter::sources::connect::{self, ClusterState, Parsed};
+use debezium_exporter::sources::connect::{self, ConnectCluster, Parsed};
 use debezium_exporter_fuzz::exercise;
 use libfuzzer_sys::fuzz_target;
 
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // One object can be both: `connector`/`tasks` of the status and `config`/`type` of the info.
     if let Ok(connector) = connect::parse_legacy("legacy".to_owned(), data, data) {
-        let state = ClusterState { connectors: vec![connector], ..ClusterState::default() };
+        let state = ConnectCluster { connectors: vec![connector], ..ConnectCluster::default() };
         std::hint::black_box(state.outbox_routes());
         exercise("dc1", &state);
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use debezium_exporter::catalog::{self, SourceKind, State};
 use debezium_exporter::render::{REVISION, VERSION, collect, encode};
 use debezium_exporter::snapshot::{Observation, Store};
-use debezium_exporter::sources::connect::{ClusterState, Connector, DebeziumConfig, Task};
+use debezium_exporter::sources::connect::{ConnectCluster, Connector, DebeziumConfig, Task};
 
 fn connector(name: &str, state: State, task_states: &[State]) -> Connector {
     Connector {
@@ -39,7 +39,7 @@ fn connector(name: &str, state: State, task_states: &[State]) -> Connector {
 
 fn store_with(connectors: Vec<Connector>) -> Store {
     let store = Store::new([(SourceKind::Connect, "dc1".to_owned())]);
-    let observation: Arc<dyn Observation> = Arc::new(ClusterState { connectors, ..ClusterState::default() });
+    let observation: Arc<dyn Observation> = Arc::new(ConnectCluster { connectors, ..ConnectCluster::default() });
     store.update(&store.targets()[0], |state| {
         state.polled = true;
         state.up = true;
@@ -82,9 +82,9 @@ fn a_connector_gone_upstream_is_gone_from_the_next_rendering() {
     let store =
         store_with(vec![connector("a", State::Running, &[State::Running]), connector("b", State::Running, &[])]);
     assert!(encode(&collect(&store)).contains("connector=\"b\""));
-    let observation: Arc<dyn Observation> = Arc::new(ClusterState {
+    let observation: Arc<dyn Observation> = Arc::new(ConnectCluster {
         connectors: vec![connector("a", State::Running, &[State::Running])],
-        ..ClusterState::default()
+        ..ConnectCluster::default()
     });
     store.update(&store.targets()[0], |state| state.observation = Some(observation));
     assert!(!encode(&collect(&store)).contains("connector=\"b\""));
