@@ -305,7 +305,7 @@ async fn outbox_rows_are_counted_up_to_the_cap_and_the_oldest_event_aged() {
             // The age query must use the index, not scan the table.
             admin.batch_execute(&format!("ANALYZE public.{table}")).await.unwrap();
             let plan: Vec<String> = admin
-                .query(&format!("EXPLAIN SELECT EXTRACT(EPOCH FROM now() - min(\"created_at\"))::float8 FROM \"public\".\"{table}\""), &[])
+                .query(&format!("EXPLAIN SELECT EXTRACT(EPOCH FROM now() - min(\"created_at\"))::float8 AS oldest_age_seconds FROM \"public\".\"{table}\""), &[])
                 .await
                 .unwrap()
                 .iter()

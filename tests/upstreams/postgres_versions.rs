@@ -1,7 +1,7 @@
 //! The real exporter binary against every PostgreSQL major it claims to support, 10 to 18.
 //!
 //! The PostgreSQL source picks its queries by server version (`plan` in
-//! src/sources/postgres.rs): `wal_status`, `safe_wal_size` and `max_slot_wal_keep_size` from 13,
+//! src/sources/postgres/client.rs): `wal_status`, `safe_wal_size` and `max_slot_wal_keep_size` from 13,
 //! `inactive_since` from 17. The shared stack runs only Debian's 15, so these tests start
 //! throwaway clusters of every major from the upstream builds `scripts/postgres-versions` unpacks
 //! into PG_VERSIONS_DIR (`scripts/test` runs it), all at once: `initdb` into a temp dir, a free

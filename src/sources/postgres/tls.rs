@@ -17,6 +17,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStor
 use tokio_postgres::config::Host;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::error::PostgresError;
 use crate::config::SslMode;
 
 /// The tokio-postgres mode that makes the handshake happen; verification is rustls's part.
@@ -34,10 +35,11 @@ pub fn wire_mode(mode: SslMode, hosts: &[Host]) -> tokio_postgres::config::SslMo
 }
 
 /// The CA certificates of a PEM file; at least one.
-pub fn read_ca_file(path: &Path) -> Result<RootCertStore, String> {
-    let cannot = |why: String| format!("cannot read {}: {why}", path.display());
+pub fn read_ca_file(path: &Path) -> Result<RootCertStore, PostgresError> {
+    let cannot = |why: String| PostgresError::CaFileInvalid { path: path.to_owned(), why };
     // Read again on every reconnect: only a small regular file (see `read_small_file`).
-    let pem = crate::config::read_small_file(path)?;
+    let pem =
+        crate::config::read_small_file(path).map_err(|error| PostgresError::CaFileUnreadable(error.to_string()))?;
     let certificates = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| cannot(error.to_string()))?;
@@ -53,7 +55,7 @@ pub fn read_ca_file(path: &Path) -> Result<RootCertStore, String> {
 
 /// The connector for one (re)connect; the CA file is read again each time, so a renewed CA is
 /// picked up. Under `disable` tokio-postgres never calls it.
-pub fn connector(mode: SslMode, ca_file: Option<&Path>) -> Result<MakeRustlsConnect, String> {
+pub fn connector(mode: SslMode, ca_file: Option<&Path>) -> Result<MakeRustlsConnect, PostgresError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     // Under `disable` the CA is never used: a CA file gone missing must not stop the session.
     let ca_file = ca_file.filter(|_| !matches!(mode, SslMode::Disable));
@@ -61,13 +63,13 @@ pub fn connector(mode: SslMode, ca_file: Option<&Path>) -> Result<MakeRustlsConn
     let chain_verifier = |roots: Arc<RootCertStore>| {
         WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
             .build()
-            .map_err(|error| format!("ca_file: {error}"))
+            .map_err(PostgresError::CaFileRefused)
     };
     let verifier: Arc<dyn ServerCertVerifier> = match (mode, roots) {
         (SslMode::VerifyFull, Some(roots)) => chain_verifier(roots)?,
         (SslMode::VerifyCa | SslMode::Require, Some(roots)) => Arc::new(ChainOnly(chain_verifier(roots)?)),
         (SslMode::VerifyCa | SslMode::VerifyFull, None) => {
-            return Err(format!("sslmode {mode} needs a CA file (ca_file, or sslrootcert in the DSN)"));
+            return Err(PostgresError::CaFileMissing(mode));
         }
         (SslMode::Disable | SslMode::Prefer | SslMode::Require, _) => {
             Arc::new(Unverified(provider.signature_verification_algorithms))
@@ -75,7 +77,7 @@ pub fn connector(mode: SslMode, ca_file: Option<&Path>) -> Result<MakeRustlsConn
     };
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|error| error.to_string())?
+        .map_err(PostgresError::Tls)?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
@@ -187,7 +189,7 @@ mod tests {
         }
         assert!(connector(SslMode::Disable, Some(Path::new("/nonexistent/ca.pem"))).is_ok());
         assert!(connector(SslMode::Require, Some(Path::new("/nonexistent/ca.pem"))).is_err());
-        let error = connector(SslMode::VerifyCa, None).err().unwrap();
+        let error = connector(SslMode::VerifyCa, None).err().unwrap().to_string();
         assert!(error.contains("sslmode verify-ca needs a CA file"), "{error}");
     }
 
@@ -195,7 +197,7 @@ mod tests {
     fn a_ca_file_without_certificates_is_refused() {
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), "not a certificate\n").unwrap();
-        let error = read_ca_file(file.path()).unwrap_err();
+        let error = read_ca_file(file.path()).unwrap_err().to_string();
         assert!(error.ends_with("no PEM certificate in it"), "{error}");
     }
 }
