@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::jmx::{BridgeObservation, Context, Reading, attribute_key, unquoted};
+use super::jmx::{BridgeObservation, Reading, attribute_key, unquoted};
+use crate::catalog::MbeanContext;
 use crate::catalog::{ErrorReason, SourceKind};
 use crate::config::JmxBridgeConfig;
 use crate::http::HttpClient;
@@ -198,7 +199,7 @@ fn add_sample<'a>(reading: &mut Reading, name: &str, label: impl Fn(&str) -> Opt
     if let Some(attribute) = debezium_attribute(name) {
         // `name` in the debezium-examples rules, `server` in the default naming.
         let server = key("name").or_else(|| key("server"));
-        let context = label("context").and_then(Context::parse);
+        let context = label("context").and_then(MbeanContext::parse);
         let (Some(server), Some(context)) = (server, context) else { return };
         match label("table") {
             Some(table) if attribute_key(attribute) == "rowsscanned" => reading.rows_scanned(&server, table, value),
@@ -425,7 +426,7 @@ mod tests {
              debezium_metrics_connected_count{labels} 7\ndebezium_metrics_queuetotalcapacity{labels} 8\n"
         );
         let reading = parse(&text).unwrap();
-        let bean = &reading.debezium[&("shop".to_owned(), Context::Streaming)];
+        let bean = &reading.debezium[&("shop".to_owned(), MbeanContext::Streaming)];
         assert_eq!(bean.attributes.keys().collect::<Vec<_>>(), ["queuetotalcapacity"]);
     }
 

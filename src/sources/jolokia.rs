@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::jmx::{BridgeObservation, Context, Reading, unquote};
+use super::jmx::{BridgeObservation, Reading, unquote};
+use crate::catalog::MbeanContext;
 use crate::catalog::{ErrorReason, SourceKind};
 use crate::config::JmxBridgeConfig;
 use crate::http::HttpClient;
@@ -159,7 +160,8 @@ fn add_bean(reading: &mut Reading, name: &str, attributes: &Map<String, Value>) 
     let Some(bean) = ObjectName::parse(name) else { return };
     let kind = bean.get("type");
     if bean.domain.starts_with("debezium.") && kind == Some("connector-metrics") {
-        let (Some(server), Some(context)) = (bean.get("server"), bean.get("context").and_then(Context::parse)) else {
+        let (Some(server), Some(context)) = (bean.get("server"), bean.get("context").and_then(MbeanContext::parse))
+        else {
             return;
         };
         reading.debezium_bean(server, context);
