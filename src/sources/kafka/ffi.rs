@@ -1,7 +1,7 @@
-//! All of the Kafka source's unsafe code: librdkafka's ListConsumerGroupOffsets admin call, which
-//! the rdkafka crate does not wrap, through its C API. Nothing here outlives a call: every
-//! object created is freed by an [`Owned`] guard, and strings are copied out before the
-//! event that holds them is destroyed.
+//! All of the Kafka source's unsafe code: librdkafka's ListConsumerGroupOffsets admin call,
+//! which the rdkafka crate does not wrap, through its C API. Nothing here outlives a call:
+//! every object created is freed by an [`Owned`] guard, and strings are copied out before
+//! the event that holds them is destroyed.
 
 use std::ffi::{CStr, CString, c_char};
 use std::time::Duration;
