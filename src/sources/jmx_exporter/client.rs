@@ -6,11 +6,10 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use crate::http::HttpClient;
-use crate::source::PollError;
+use crate::http::{HttpClient, HttpError};
 
 /// GETs the exposition at `url`, read whole.
-pub(super) async fn scrape(client: &HttpClient, url: &str) -> Result<Bytes, PollError> {
+pub(super) async fn scrape(client: &HttpClient, url: &str) -> Result<Bytes, HttpError> {
     // Ask for the classic text format: jmx_exporter 1.x may otherwise answer OpenMetrics.
     let request = client.get(url).header(reqwest::header::ACCEPT, "text/plain; version=0.0.4");
     client.fetch(request).await

@@ -4,8 +4,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::HttpClient;
-use crate::source::PollError;
+use crate::http::{HttpClient, HttpError};
 
 /// Every MBean pattern read on each poll.
 pub const PATTERNS: [&str; 6] = [
@@ -24,7 +23,7 @@ pub fn request_body() -> String {
 }
 
 /// POSTs the bulk read `body` to the agent at `url`; the answer is read whole.
-pub(super) async fn bulk_read(client: &HttpClient, url: &str, body: &str) -> Result<Bytes, PollError> {
+pub(super) async fn bulk_read(client: &HttpClient, url: &str, body: &str) -> Result<Bytes, HttpError> {
     let request = client.post(url).header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_owned());
     client.fetch(request).await
 }
