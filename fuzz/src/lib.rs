@@ -17,7 +17,7 @@ pub fn exercise(target: &str, observation: &dyn Observation) {
     let mut samples = Samples::default();
     observation.render(target, &facts, &mut samples);
     let exposition = render::encode(&samples);
-    if let Err(error @ jmx_exporter::ParseError::Line { .. }) = jmx_exporter::parse(&exposition) {
+    if let Err(error @ jmx_exporter::JmxExporterError::Line { .. }) = jmx_exporter::parse(&exposition) {
         panic!("the exposition is not valid text format: {error}\n{exposition}");
     }
     std::hint::black_box(observation.summary());

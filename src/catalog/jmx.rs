@@ -250,3 +250,29 @@ pub(super) const ALL: &[&Metric] = &[
     &WORKER_CONNECTOR_STARTUP_FAILURE_TOTAL,
     &WORKER_TASK_STARTUP_FAILURE_TOTAL,
 ];
+
+/// The `context` label: which of Debezium's two connector-metrics MBeans an attribute
+/// belongs to (the MBean's own `context` key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MbeanContext {
+    Snapshot,
+    Streaming,
+}
+
+impl MbeanContext {
+    /// The MBean's `context` key; other contexts (schema-history) are not ours.
+    pub fn parse(text: &str) -> Option<MbeanContext> {
+        match text {
+            "streaming" => Some(MbeanContext::Streaming),
+            "snapshot" => Some(MbeanContext::Snapshot),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MbeanContext::Streaming => "streaming",
+            MbeanContext::Snapshot => "snapshot",
+        }
+    }
+}

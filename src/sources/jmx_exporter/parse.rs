@@ -1,28 +1,11 @@
-//! Prometheus jmx_exporter: Debezium's and Kafka Connect's MBeans of one Connect worker, as
-//! text exposition. One `GET` per worker per poll.
-//!
-//! jmx_exporter names metrics after its rules, so we recognise the dialects people run:
-//! - debezium-examples / Confluent rules: `debezium_metrics_MilliSecondsBehindSource{plugin,name,context}`,
-//!   also lower-cased (`debezium_metrics_millisecondsbehindsource`, what jmx_exporter 0.17 emits
-//!   with `lowercaseOutputName`), and `debezium_metrics_RowsScanned{...,table}`;
-//! - jmx_exporter's default naming without rules:
-//!   `debezium_postgres_connector_metrics_MilliSecondsBehindSource{context,server}`;
-//! - Connect, by the same rules or by default: `kafka_connect_task_error_metrics_total_record_failures{connector,task}`;
-//!   by Strimzi's rules: `kafka_connect_task_error_total_record_failures{connector,task}`.
-//!
-//! Everything else (JVM, producer, consumer metrics) is ignored.
+//! Pure: a jmx_exporter exposition → the bridges' common [`Reading`], whichever naming dialect
+//! its rules wrote (see the module doc). Tested on expositions recorded from a real
+//! jmx_exporter and on the dialects' documented rules (tests/fixtures/jmx_exporter).
 
-use std::borrow::Cow;
-use std::sync::Arc;
-
-use async_trait::async_trait;
-
-use super::jmx::{BridgeObservation, Context, Reading, attribute_key, unquoted};
-use crate::catalog::{ErrorReason, SourceKind};
-use crate::config::JmxBridgeConfig;
-use crate::http::HttpClient;
-use crate::snapshot::Observation;
-use crate::source::{PollError, Source};
+use super::client::{BLANKS, SampleLine};
+use super::error::JmxExporterError;
+use crate::catalog::MbeanContext;
+use crate::sources::jmx::{Reading, attribute_key, unquoted};
 
 /// Connect task MBean types as metric name prefixes, longest first (`_metrics` is dropped by Strimzi).
 const TASK_PREFIXES: [&str; 6] = [
@@ -37,21 +20,13 @@ const TASK_PREFIXES: [&str; 6] = [
 /// The Connect worker MBean as a metric name prefix: default naming, Debezium-style rules, Strimzi.
 const WORKER_PREFIXES: [&str; 3] = ["connect_worker_metrics_", "worker_metrics_", "worker_"];
 
-#[derive(Debug, thiserror::Error)]
-pub enum ParseError {
-    #[error("not a Prometheus text exposition: line {line}: {problem}: {text:?}")]
-    Line { line: usize, problem: &'static str, text: String },
-    #[error("no samples in the answer; is this a jmx_exporter /metrics endpoint?")]
-    Empty,
-}
-
 /// Parses a jmx_exporter exposition into the bridges' common model.
 ///
 /// The text format is parsed by hand: label values hold any character, and `\\`, `\"` and
 /// `\n` in them are escapes to decode once, or connector names stop matching Connect's. A
 /// line outside the format fails the poll, as it fails a Prometheus scrape, rather than
 /// silently losing its series.
-pub fn parse(text: &str) -> Result<Reading, ParseError> {
+pub fn parse(text: &str) -> Result<Reading, JmxExporterError> {
     let mut reading = Reading::default();
     let mut samples = 0;
     // Histograms' and summaries' samples are not single values: none of ours.
@@ -70,7 +45,7 @@ pub fn parse(text: &str) -> Result<Reading, ParseError> {
             }
             continue;
         }
-        let sample = SampleLine::parse(line).map_err(|problem| ParseError::Line {
+        let sample = SampleLine::parse(line).map_err(|problem| JmxExporterError::Line {
             line: index + 1,
             problem,
             text: line.chars().take(200).collect(),
@@ -82,113 +57,9 @@ pub fn parse(text: &str) -> Result<Reading, ParseError> {
         add_sample(&mut reading, sample.name, |name| sample.label(name), sample.value);
     }
     if samples == 0 {
-        return Err(ParseError::Empty);
+        return Err(JmxExporterError::Empty);
     }
     Ok(reading)
-}
-
-/// What separates tokens within a line of the text format.
-const BLANKS: [char; 2] = [' ', '\t'];
-
-/// One sample line: `name{label="value",...} value [timestamp]`. Values without an escape are
-/// borrowed from the text.
-#[derive(Debug, PartialEq)]
-struct SampleLine<'a> {
-    name: &'a str,
-    labels: Vec<(&'a str, Cow<'a, str>)>,
-    value: f64,
-}
-
-impl<'a> SampleLine<'a> {
-    /// Parses a line that is neither empty nor a comment; the error says what is wrong.
-    fn parse(line: &'a str) -> Result<Self, &'static str> {
-        let (name, rest) = identifier(line).ok_or("expected a metric name")?;
-        let mut labels = Vec::new();
-        let rest = match rest.trim_start_matches(BLANKS).strip_prefix('{') {
-            Some(inside) => label_pairs(inside, &mut labels)?,
-            None if rest.starts_with(BLANKS) => rest,
-            None => return Err("expected `{` or a blank after the metric name"),
-        };
-        let mut fields = rest.split(BLANKS).filter(|field| !field.is_empty());
-        // Rust reads Go's `NaN`, `+Inf` and `-Inf` too.
-        let value = fields.next().ok_or("no value")?.parse().map_err(|_| "the value is not a number")?;
-        if let Some(timestamp) = fields.next() {
-            timestamp.parse::<i64>().map_err(|_| "the timestamp is not an integer")?;
-        }
-        if fields.next().is_some() {
-            return Err("text after the timestamp");
-        }
-        Ok(SampleLine { name, labels, value })
-    }
-
-    fn label(&self, name: &str) -> Option<&str> {
-        self.labels.iter().find(|(label, _)| *label == name).map(|(_, value)| value.as_ref())
-    }
-
-    /// Whether this sample is one of the series of histogram or summary `family`.
-    fn belongs_to(&self, family: &str) -> bool {
-        self.name.strip_prefix(family).is_some_and(|suffix| matches!(suffix, "" | "_bucket" | "_sum" | "_count"))
-    }
-}
-
-/// A metric or label name at the start of `text` (`[a-zA-Z_:][a-zA-Z0-9_:]*`; `:` is not
-/// allowed in label names, which only matters for input we would reject anyway), and the rest.
-fn identifier(text: &str) -> Option<(&str, &str)> {
-    let end = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).unwrap_or(text.len());
-    let name = &text[..end];
-    (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then(|| (name, &text[end..]))
-}
-
-/// Reads `name="value",...}` (after the `{`) into `labels`; returns what follows the `}`.
-fn label_pairs<'a>(mut rest: &'a str, labels: &mut Vec<(&'a str, Cow<'a, str>)>) -> Result<&'a str, &'static str> {
-    loop {
-        rest = rest.trim_start_matches(BLANKS);
-        if let Some(after) = rest.strip_prefix('}') {
-            return Ok(after);
-        }
-        let (name, after) = identifier(rest).ok_or("expected a label name or `}`")?;
-        let after = after.trim_start_matches(BLANKS).strip_prefix('=').ok_or("expected `=` after a label name")?;
-        let after = after.trim_start_matches(BLANKS).strip_prefix('"').ok_or("expected a quoted label value")?;
-        let (value, after) = label_value(after)?;
-        if labels.iter().any(|(label, _)| *label == name) {
-            return Err("a label name appears twice");
-        }
-        labels.push((name, value));
-        rest = after.trim_start_matches(BLANKS);
-        match rest.strip_prefix(',') {
-            // A trailing comma is allowed: jmx_exporter 0.17 writes one.
-            Some(after) => rest = after,
-            None => return rest.strip_prefix('}').ok_or("expected `,` or `}` after a label value"),
-        }
-    }
-}
-
-/// Reads a label value after its opening quote: the value, unescaped, and what follows the
-/// closing quote. Like Prometheus, an escape other than `\\`, `\"` and `\n` is kept as written.
-fn label_value(text: &str) -> Result<(Cow<'_, str>, &str), &'static str> {
-    const UNTERMINATED: &str = "a label value has no closing quote";
-    let end = text.find(['"', '\\']).ok_or(UNTERMINATED)?;
-    if text.as_bytes()[end] == b'"' {
-        return Ok((Cow::Borrowed(&text[..end]), &text[end + 1..]));
-    }
-    let mut value = String::with_capacity(text.len());
-    let mut chars = text.char_indices();
-    while let Some((index, c)) = chars.next() {
-        match c {
-            '"' => return Ok((Cow::Owned(value), &text[index + 1..])),
-            '\\' => match chars.next().ok_or(UNTERMINATED)?.1 {
-                '\\' => value.push('\\'),
-                '"' => value.push('"'),
-                'n' => value.push('\n'),
-                other => {
-                    value.push('\\');
-                    value.push(other);
-                }
-            },
-            c => value.push(c),
-        }
-    }
-    Err(UNTERMINATED)
 }
 
 fn add_sample<'a>(reading: &mut Reading, name: &str, label: impl Fn(&str) -> Option<&'a str>, value: f64) {
@@ -198,7 +69,7 @@ fn add_sample<'a>(reading: &mut Reading, name: &str, label: impl Fn(&str) -> Opt
     if let Some(attribute) = debezium_attribute(name) {
         // `name` in the debezium-examples rules, `server` in the default naming.
         let server = key("name").or_else(|| key("server"));
-        let context = label("context").and_then(Context::parse);
+        let context = label("context").and_then(MbeanContext::parse);
         let (Some(server), Some(context)) = (server, context) else { return };
         match label("table") {
             Some(table) if attribute_key(attribute) == "rowsscanned" => reading.rows_scanned(&server, table, value),
@@ -230,54 +101,13 @@ fn debezium_attribute(name: &str) -> Option<&str> {
     rest.split_once("_connector_metrics_").map(|(_, attribute)| attribute)
 }
 
-/// Scrapes one worker's jmx_exporter.
-pub struct JmxExporterSource {
-    target: String,
-    url: String,
-    client: HttpClient,
-    connect_cluster: Option<String>,
-}
-
-impl JmxExporterSource {
-    pub fn new(config: &JmxBridgeConfig, client: HttpClient) -> Self {
-        JmxExporterSource {
-            target: config.target(),
-            url: config.url.0.to_string(),
-            client,
-            connect_cluster: config.connect_cluster.clone(),
-        }
-    }
-}
-
-#[async_trait]
-impl Source for JmxExporterSource {
-    fn kind(&self) -> SourceKind {
-        SourceKind::JmxExporter
-    }
-
-    fn target(&self) -> &str {
-        &self.target
-    }
-
-    async fn poll(&self) -> Result<Arc<dyn Observation>, PollError> {
-        // Ask for the classic text format: jmx_exporter 1.x may otherwise answer OpenMetrics.
-        let request = self.client.get(&self.url).header(reqwest::header::ACCEPT, "text/plain; version=0.0.4");
-        let body = self.client.fetch(request).await?;
-        let text = std::str::from_utf8(&body)
-            .map_err(|error| PollError::new(ErrorReason::Decode, format!("{}: not UTF-8: {error}", self.url)))?;
-        let reading =
-            parse(text).map_err(|error| PollError::new(ErrorReason::Decode, format!("{}: {error}", self.url)))?;
-        Ok(Arc::new(BridgeObservation { reading, connect_cluster: self.connect_cluster.clone() }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalog;
     use crate::join::{DebeziumConnector, Facts};
-    use crate::snapshot::Samples;
-
+    use crate::snapshot::{Observation, Samples};
+    use crate::sources::jmx::BridgeObservation;
     fn fixture(name: &str) -> String {
         let path = format!("{}/tests/fixtures/jmx_exporter/{name}", env!("CARGO_MANIFEST_DIR"));
         std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
@@ -361,56 +191,14 @@ mod tests {
     #[test]
     fn html_is_not_an_exposition() {
         assert!(parse("<html><body>502 Bad Gateway</body></html>").is_err());
-        assert!(matches!(parse("# HELP x nothing\n\n"), Err(ParseError::Empty)));
-    }
-
-    fn line(text: &str) -> Result<SampleLine<'_>, &'static str> {
-        SampleLine::parse(text)
-    }
-
-    fn labels<'a>(sample: &'a SampleLine) -> Vec<(&'a str, &'a str)> {
-        sample.labels.iter().map(|(name, value)| (*name, value.as_ref())).collect()
-    }
-
-    #[test]
-    fn escapes_in_label_values_are_decoded_once() {
-        let sample = line(r#"m{a="x\\n",b="x\n",c="\"q\"",d="x\\\\y"} 1"#).unwrap();
-        assert_eq!(labels(&sample), [("a", "x\\n"), ("b", "x\n"), ("c", "\"q\""), ("d", "x\\\\y")]);
-        // Prometheus keeps any other escape as written.
-        assert_eq!(labels(&line(r#"m{a="x\ty"} 1"#).unwrap()), [("a", r"x\ty")]);
-    }
-
-    #[test]
-    fn the_grammar_of_a_sample_line() {
-        let sample = line("m:x_1 { a = \"1\" ,\tb=\"\" , } 2.5 1700000000000").unwrap();
-        assert_eq!((sample.name, labels(&sample), sample.value), ("m:x_1", vec![("a", "1"), ("b", "")], 2.5));
-        assert_eq!(line("m 3").unwrap().value, 3.0);
-        assert_eq!(line("m{} -4e-1").unwrap().value, -0.4);
-        assert_eq!(line("m +Inf").unwrap().value, f64::INFINITY);
-        assert!(line("m NaN").unwrap().value.is_nan());
-        for (bad, problem) in [
-            ("1m 1", "expected a metric name"),
-            ("m1.0", "expected `{` or a blank after the metric name"),
-            ("m{a=1} 1", "expected a quoted label value"),
-            (r#"m{a="1} 1"#, "a label value has no closing quote"),
-            (r#"m{a="1\"} 1"#, "a label value has no closing quote"),
-            (r#"m{a="1" b="2"} 1"#, "expected `,` or `}` after a label value"),
-            (r#"m{a="1",a="2"} 1"#, "a label name appears twice"),
-            (r#"m{,} 1"#, "expected a label name or `}`"),
-            (r#"m{a="1"}"#, "no value"),
-            ("m one", "the value is not a number"),
-            ("m 1 soon", "the timestamp is not an integer"),
-            ("m 1 2 3", "text after the timestamp"),
-        ] {
-            assert_eq!(line(bad).err(), Some(problem), "{bad}");
-        }
+        assert!(matches!(parse("# HELP x nothing\n\n"), Err(JmxExporterError::Empty)));
     }
 
     #[test]
     fn a_line_outside_the_format_fails_the_parse_and_is_named() {
         let text = "# HELP m x\nkafka_connect_worker_metrics_connector_startup_failure_total 0.0\nm{a=\"b} 1\n";
         match parse(text) {
-            Err(ParseError::Line { line: 3, problem, text }) => {
+            Err(JmxExporterError::Line { line: 3, problem, text }) => {
                 assert_eq!((problem, text.as_str()), ("a label value has no closing quote", "m{a=\"b} 1"));
             }
             other => panic!("{other:?}"),
@@ -425,7 +213,7 @@ mod tests {
              debezium_metrics_connected_count{labels} 7\ndebezium_metrics_queuetotalcapacity{labels} 8\n"
         );
         let reading = parse(&text).unwrap();
-        let bean = &reading.debezium[&("shop".to_owned(), Context::Streaming)];
+        let bean = &reading.debezium[&("shop".to_owned(), MbeanContext::Streaming)];
         assert_eq!(bean.attributes.keys().collect::<Vec<_>>(), ["queuetotalcapacity"]);
     }
 
