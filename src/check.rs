@@ -84,7 +84,7 @@ impl Report {
 }
 
 /// Polls every configured source once and diagnoses what it saw.
-pub async fn run(config: &Config) -> anyhow::Result<Report> {
+pub async fn run(config: &Config) -> Result<Report, sources::SetupError> {
     let configured = sources::from_config(config)?;
     let store = Store::new(configured.iter().map(|c| (c.source.kind(), c.source.target().to_owned())));
     let polls = configured

@@ -3,7 +3,6 @@
 //! Sources write here from their poll loops; `/metrics` and the landing page only read. Nothing
 //! in this module awaits an upstream, so a slow upstream can never slow down a scrape.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -27,7 +26,6 @@ pub trait Observation: Send + Sync + 'static {
     fn findings(&self, _target: &str, _facts: &Facts) -> Vec<Finding> {
         Vec::new()
     }
-    fn as_any(&self) -> &dyn Any;
 }
 
 /// One line on the landing page: a connector, a task, a slot.

@@ -22,8 +22,23 @@ pub struct Configured {
     pub timeout: Duration,
 }
 
+/// A source the configuration names that cannot be set up (a CA file that is not PEM, a
+/// librdkafka setting it refuses): the config key and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct SetupError {
+    pub key: String,
+    pub message: String,
+}
+
+impl SetupError {
+    fn at(key: String, error: impl std::fmt::Display) -> Self {
+        SetupError { key, message: error.to_string() }
+    }
+}
+
 /// Every source the configuration enables, in one explicit list.
-pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
+pub fn from_config(config: &Config) -> Result<Vec<Configured>, SetupError> {
     let mut sources = Vec::new();
     // Kafka sources write what they saw here and PostgreSQL sources read it, for
     // outbox_unpublished_events; three missed polls make an entry stale. Connect sources add
@@ -37,7 +52,7 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     for (index, connect) in config.sources.connect.iter().enumerate() {
         let timeout = config.timeout_for(connect.timeout);
         let client = HttpClient::new(timeout, config.poll.body_size_limit, connect.basic_auth.clone(), &connect.tls)
-            .map_err(|error| anyhow::anyhow!("sources.connect[{index}]: {error}"))?;
+            .map_err(|error| SetupError::at(format!("sources.connect[{index}]"), error))?;
         sources.push(Configured {
             source: Arc::new(connect::ConnectSource::new(connect, client, published.clone())),
             timeout,
@@ -56,19 +71,19 @@ pub fn from_config(config: &Config) -> anyhow::Result<Vec<Configured>> {
     for (index, kafka) in config.sources.kafka.iter().enumerate() {
         let timeout = config.timeout_for(kafka.timeout);
         let source = kafka::KafkaSource::new(kafka, timeout, published.clone())
-            .map_err(|error| anyhow::anyhow!("sources.kafka[{index}]: {error}"))?;
+            .map_err(|error| SetupError::at(format!("sources.kafka[{index}]"), error))?;
         sources.push(Configured { source: Arc::new(source), timeout });
     }
     for (index, bridge) in config.sources.jolokia.iter().enumerate() {
         let timeout = config.timeout_for(bridge.timeout);
         let client = HttpClient::new(timeout, config.poll.body_size_limit, bridge.basic_auth.clone(), &bridge.tls)
-            .map_err(|error| anyhow::anyhow!("sources.jolokia[{index}]: {error}"))?;
+            .map_err(|error| SetupError::at(format!("sources.jolokia[{index}]"), error))?;
         sources.push(Configured { source: Arc::new(jolokia::JolokiaSource::new(bridge, client)), timeout });
     }
     for (index, bridge) in config.sources.jmx_exporter.iter().enumerate() {
         let timeout = config.timeout_for(bridge.timeout);
         let client = HttpClient::new(timeout, config.poll.body_size_limit, bridge.basic_auth.clone(), &bridge.tls)
-            .map_err(|error| anyhow::anyhow!("sources.jmx_exporter[{index}]: {error}"))?;
+            .map_err(|error| SetupError::at(format!("sources.jmx_exporter[{index}]"), error))?;
         sources.push(Configured { source: Arc::new(jmx_exporter::JmxExporterSource::new(bridge, client)), timeout });
     }
     Ok(sources)

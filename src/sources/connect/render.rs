@@ -1,7 +1,5 @@
 //! Connect's observation: the join keys it shares with the other sources, and its samples.
 
-use std::any::Any;
-
 use super::diagnose;
 use super::model::ConnectCluster;
 use crate::catalog;
@@ -81,10 +79,6 @@ impl Observation for ConnectCluster {
 
     fn findings(&self, cluster: &str, facts: &Facts) -> Vec<Finding> {
         diagnose::findings(self, cluster, facts)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -1,8 +1,6 @@
 //! A bridge's reading as samples, joined with the Connect source on `topic.prefix`, and the
 //! streaming beans it shares for the "RUNNING but not streaming" join.
 
-use std::any::Any;
-
 use super::diagnose;
 use super::mapping::{self, ERRONEOUS_EVENTS, Mapping, TASK, Value, WORKER};
 use super::model::{Attributes, BridgeObservation};
@@ -82,10 +80,6 @@ impl Observation for BridgeObservation {
 
     fn summary(&self) -> Vec<StatusLine> {
         diagnose::status_lines(&self.reading)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

@@ -1,7 +1,6 @@
 //! A Kafka cluster's model as samples: internal topics, watermarks, group lag, and the
 //! newest record of each watched topic.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 
 use super::diagnose;
@@ -56,10 +55,6 @@ impl Observation for KafkaState {
 
     fn summary(&self) -> Vec<StatusLine> {
         diagnose::status_lines(self)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

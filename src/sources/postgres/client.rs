@@ -40,9 +40,9 @@ pub struct Server {
 /// The SQL for one kind of server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryPlan {
-    /// One row, read by [`WalRow::read`].
+    /// One row, read by `WalRow::read`.
     pub wal: String,
-    /// One row per slot, read by [`SlotRow::read`].
+    /// One row per slot, read by `SlotRow::read`.
     pub slots: String,
 }
 

@@ -17,7 +17,7 @@
 //! count can walk (a catalog lookup), the count capped at `count_cap` rows, the oldest event's
 //! age (one index probe when the timestamp column is indexed) and, when the Kafka side knows
 //! the newest published record, the rows newer than it (capped too). Every statement is
-//! executed, not parsed, after the connection's first poll ([`client`]).
+//! executed, not parsed, after the connection's first poll (`client.rs`).
 //!
 //! `outbox_unpublished_events` counts the rows newer than the newest record the Kafka source
 //! saw on the table's `published_topics`, or on the topics its connectors' EventRouter routes

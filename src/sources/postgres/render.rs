@@ -3,8 +3,6 @@
 //! oldest event and unpublished events. Findings and landing-page lines come from
 //! [`diagnose`](super::diagnose).
 
-use std::any::Any;
-
 use super::diagnose;
 use super::model::DatabaseState;
 use crate::catalog;
@@ -69,10 +67,6 @@ impl Observation for DatabaseState {
 
     fn summary(&self) -> Vec<StatusLine> {
         diagnose::summary(self)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
