@@ -7,7 +7,7 @@
 //! At most 256 are in flight; a tick finding all of them busy counts as a failure too.
 //!
 //! Usage: `scrape_load URL RATE SECONDS [TIMEOUT]` (timeout default 10). Prints `key=value`
-//! lines at the end, and a progress line to stderr every minute.
+//! lines at the end; to stderr, a progress line every minute and the first transport errors.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,8 +51,10 @@ async fn scrape(client: &reqwest::Client, url: &str, check_body: bool, tally: &T
             tally.timeouts.fetch_add(1, Ordering::Relaxed);
             return None;
         }
-        Err(_) => {
-            tally.errors.fetch_add(1, Ordering::Relaxed);
+        Err(error) => {
+            if tally.errors.fetch_add(1, Ordering::Relaxed) < 5 {
+                eprintln!("scrape_load: {}", describe(&error));
+            }
             return None;
         }
     };
@@ -62,7 +64,9 @@ async fn scrape(client: &reqwest::Client, url: &str, check_body: bool, tally: &T
         Ok(body) => body,
         Err(error) => {
             let count = if error.is_timeout() { &tally.timeouts } else { &tally.errors };
-            count.fetch_add(1, Ordering::Relaxed);
+            if count.fetch_add(1, Ordering::Relaxed) < 5 {
+                eprintln!("scrape_load: reading the body: {}", describe(&error));
+            }
             return None;
         }
     };
@@ -80,6 +84,18 @@ async fn scrape(client: &reqwest::Client, url: &str, check_body: bool, tally: &T
     tally.body_bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
     tally.ok.fetch_add(1, Ordering::Relaxed);
     Some(elapsed)
+}
+
+/// The error with its causes: reqwest's own message rarely says what happened.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
