@@ -373,6 +373,11 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
     assert_eq!(scrape.value("pg_replication_slot_active", &[("slot", slot)]), Some(1.0));
     let mut seen = StatesSeen::default();
     assert_eq!(seen.sample(connect_url, connector).await, running());
+    // The task is RUNNING a little before Debezium streams, so the stuck alert and the slot's
+    // may have gone pending at start-up; Prometheus drops them at its first evaluation that
+    // sees the stream, which can trail the query above on a loaded machine.
+    let starting_up = |alert: &Alert| stuck(alert) || slot_inactive(alert);
+    alerting.wait_for_prometheus("start-up over", PATIENCE, |alerts| !alerts.iter().any(starting_up)).await;
     let early: Vec<Alert> = alerting.prometheus_alerts().await.into_iter().filter(|alert| ours(alert)).collect();
     assert!(early.is_empty(), "alerts while healthy: {early:#?}");
     let (_, json) = run_check(config, &["--output", "json"]);
