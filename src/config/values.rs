@@ -110,6 +110,20 @@ pub(super) fn ca_file<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Resu
 
 /// A CA bundle both TLS stacks accept: PEM certificates, at least one, each one a CA could be.
 pub(super) fn check_ca_file(path: &Path) -> Result<(), String> {
+    let certificates = read_certificates(path)?;
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in certificates {
+        roots
+            .add(certificate)
+            .map_err(|error| format!("{}: a certificate in it is unusable: {error}", path.display()))?;
+    }
+    Ok(())
+}
+
+type Certificates = Vec<rustls::pki_types::CertificateDer<'static>>;
+
+/// The PEM certificates in `path`, at least one.
+pub(super) fn read_certificates(path: &Path) -> Result<Certificates, String> {
     use rustls::pki_types::{CertificateDer, pem::PemObject};
     let pem = read_small_file(path)?;
     let certificates = CertificateDer::pem_slice_iter(&pem)
@@ -118,13 +132,7 @@ pub(super) fn check_ca_file(path: &Path) -> Result<(), String> {
     if certificates.is_empty() {
         return Err(format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()));
     }
-    let mut roots = rustls::RootCertStore::empty();
-    for certificate in certificates {
-        roots
-            .add(certificate)
-            .map_err(|error| format!("{}: a certificate in it is unusable: {error}", path.display()))?;
-    }
-    Ok(())
+    Ok(certificates)
 }
 
 pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::error::{ConfigError, parse_yaml};
 use super::files::{read_small_file, read_small_text};
-use super::values::{checked_str, parsed_from_string};
+use super::values::{checked_str, parsed_from_string, read_certificates};
 
 /// Where `/metrics` listens unless told otherwise: a port of our own in the 9xxx exporter
 /// range, clear of node (9100), postgres (9187), kafka (9308) and jmx (9404) exporters.
@@ -140,20 +140,6 @@ pub struct TlsServerConfig {
     /// PEM private key.
     #[serde(deserialize_with = "key_file")]
     pub key_file: PathBuf,
-}
-
-type Certificates = Vec<rustls::pki_types::CertificateDer<'static>>;
-
-fn read_certificates(path: &Path) -> Result<Certificates, String> {
-    use rustls::pki_types::{CertificateDer, pem::PemObject};
-    let pem = read_small_file(path)?;
-    let certificates = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| format!("{} is not PEM: {error}", path.display()))?;
-    if certificates.is_empty() {
-        return Err(format!("{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path.display()));
-    }
-    Ok(certificates)
 }
 
 fn read_private_key(path: &Path) -> Result<rustls::pki_types::PrivateKeyDer<'static>, String> {
