@@ -97,7 +97,7 @@ impl Source for KafkaSource {
         let (clients, watch) = (self.clients.clone(), self.watch.clone());
         // Topics of outbox tables configured without published_topics, as Connect routes them.
         let derived = self.published.wanted_topics();
-        let deadline = Instant::now() + self.timeout;
+        let deadline = Instant::now() + own_budget(self.timeout);
         let state = tokio::task::spawn_blocking(move || {
             let mut clients = match clients.try_lock() {
                 Ok(clients) => clients,
@@ -123,6 +123,13 @@ impl Source for KafkaSource {
             }
         }
     }
+}
+
+/// How long the poll's own calls may take: a little less than the poll timeout, so that on a
+/// loaded machine the poll still ends with its own, classified error (a refused connection is
+/// `connect`, with librdkafka's reason) rather than being cut off as a bare `timeout`.
+fn own_budget(timeout: Duration) -> Duration {
+    timeout - (timeout / 5).clamp(Duration::from_millis(200), Duration::from_secs(1)).min(timeout / 2)
 }
 
 /// A record timestamp (milliseconds since the epoch) as a time; `None` for an empty topic.
@@ -187,5 +194,13 @@ mod tests {
         assert_eq!(millis_to_time(Some(1_500)), Some(SystemTime::UNIX_EPOCH + Duration::from_millis(1_500)));
         assert_eq!(millis_to_time(None), None);
         assert_eq!(millis_to_time(Some(-1)), None, "no timestamp");
+    }
+
+    #[test]
+    fn the_poll_ends_on_its_own_before_the_poll_timeout_cuts_it_off() {
+        assert_eq!(own_budget(Duration::from_secs(2)), Duration::from_millis(1_600));
+        assert_eq!(own_budget(Duration::from_secs(30)), Duration::from_secs(29), "at most a second less");
+        assert_eq!(own_budget(Duration::from_millis(500)), Duration::from_millis(300), "at least 200 ms less");
+        assert_eq!(own_budget(Duration::from_millis(100)), Duration::from_millis(50), "never under half");
     }
 }
