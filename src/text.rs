@@ -1,4 +1,4 @@
-//! Text that leaves the exporter for a shell, a terminal or a URL.
+//! Text that leaves the exporter for a shell, a terminal, a URL or a log line.
 //!
 //! Connector names, stack traces and error messages come from upstreams, so anyone who can
 //! create a connector chooses them. `check` prints commands an on-call engineer pastes into a
@@ -84,6 +84,19 @@ fn skip_control_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 pub fn is_unsafe_in_terminal(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `error: cause: cause`: an error and its sources as one line, since libraries such as
+/// tokio-postgres put the useful part in the source chain.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod labels;
 mod metric;
 mod postgres;
 mod runbook;
+mod units;
 
 pub use connect::*;
 pub use exporter::*;
@@ -21,6 +22,7 @@ pub use labels::*;
 pub use metric::{Kind, Metric};
 pub use postgres::*;
 pub use runbook::Anchor;
+pub use units::bytes_text;
 
 /// Every metric, in the order they are rendered and documented.
 pub fn all() -> impl Iterator<Item = &'static Metric> {

@@ -44,8 +44,7 @@ pub use files::{MAX_FILE_BYTES, read_small_file, read_small_text};
 pub use flags::ServeFlags;
 pub use generate::Settings as GenerateSettings;
 pub use postgres::{
-    DEFAULT_COUNT_CAP, Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, SslMode, error_chain,
-    quote_identifier,
+    DEFAULT_COUNT_CAP, Identifier, OutboxConfig, PostgresConfig, PostgresDsn, QualifiedName, SslMode, quote_identifier,
 };
 pub use raw::{LogConfig, LogFormat, LogLevel, PollConfig, RawConfig};
 pub use sources::{

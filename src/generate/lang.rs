@@ -53,18 +53,6 @@ pub fn duration_en(value: Duration) -> String {
     humantime::format_duration(value).to_string().replace("min", " minutes").replace("1 minutes", "1 minute")
 }
 
-/// `1 GiB`, `512 MiB`: thresholds as people read them.
-pub fn bytes_text(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if value.fract() == 0.0 { format!("{value} {}", UNITS[unit]) } else { format!("{value:.1} {}", UNITS[unit]) }
-}
-
 /// `10`, `12.5`: a share as a percentage people read.
 pub fn percent(ratio: f64) -> String {
     format!("{}", (ratio * 10_000.0).round() / 100.0)

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 
 use crate::config::values::{Secret, parsed_from_string};
+use crate::text::error_chain;
 
 /// libpq's `sslmode` values, except `allow` (plain first, TLS only when refused), which
 /// tokio-postgres cannot do.
@@ -207,18 +208,6 @@ impl fmt::Debug for PostgresDsn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PostgresDsn({self})")
     }
-}
-
-/// `error: cause: cause`, since tokio-postgres puts the useful part in the source chain.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

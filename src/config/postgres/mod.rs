@@ -18,7 +18,7 @@ use crate::config::values::{NamePattern, ca_file, check_ca_file, readable_file, 
 mod dsn;
 mod identifier;
 
-pub use dsn::{PostgresDsn, SslMode, error_chain};
+pub use dsn::{PostgresDsn, SslMode};
 pub use identifier::{Identifier, QualifiedName, quote_identifier};
 
 /// One PostgreSQL database.

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use super::model::{Alert, Example, Variant, healthy_checked_at};
-use crate::catalog::{self, Anchor, Severity};
+use crate::catalog::{self, Anchor, Severity, bytes_text};
 use crate::config::generate::Settings;
 use crate::generate::fixture::{
     CLUSTER, DATABASE, EXPORTER_INSTANCE, ExampleSeries, OUTBOX_TABLE, SERIES_MINUTES, SLOT, STEP, claimed_slot,
     connector_info, constant, linear, outbox_selector, scraped, scraped_labels, slot_labels, slot_selector, wal_status,
 };
-use crate::generate::lang::{Text, bytes_text, duration_en, duration_ko};
+use crate::generate::lang::{Text, duration_en, duration_ko};
 use crate::generate::panel::PanelId;
 use crate::generate::promql::{Selector, duration};
 
@@ -110,11 +110,11 @@ fn replication_slot_lag_high(settings: &Settings) -> Alert {
             format!(
                 "복제 슬롯 {{{{ $labels.slot }}}}의 소비자가 확인하지 않은 WAL이 {} 이상 {}를 넘었습니다. Debezium이 DB 변경을 따라가지 못하고 있으며, 그만큼의 WAL이 디스크에 남습니다. {SLOT_WHERE_KO}",
                 duration_ko(settings.slot_lag_for),
-                bytes_text(lag_threshold)
+                bytes_text(lag_threshold as f64)
             ),
             format!(
                 "The consumer of replication slot {{{{ $labels.slot }}}} has left more than {} of WAL unconfirmed for more than {}. Debezium is not keeping up with the database, and that much WAL stays on disk. {SLOT_WHERE_EN}",
-                bytes_text(lag_threshold),
+                bytes_text(lag_threshold as f64),
                 duration_en(settings.slot_lag_for)
             ),
         ),

@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use tokio_postgres::error::SqlState;
 
 use crate::catalog::ErrorReason;
-use crate::config::{SslMode, error_chain};
+use crate::config::SslMode;
 use crate::source::PollError;
+use crate::text::error_chain;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PostgresError {
