@@ -246,7 +246,7 @@ async fn runbook_incidents_fire_the_generated_alerts() {
         lagging: Pipeline::named("e2e4", "lag"),
     };
 
-    let outcome = AssertUnwindSafe(run_scenarios(&stack)).catch_unwind().await;
+    let failures = run_scenarios(&stack).await;
     for pipeline in stack.pipelines().into_iter().chain([&stack.module, &stack.lagging]) {
         pipeline.remove(&stack.connect).await;
     }
@@ -255,20 +255,50 @@ async fn runbook_incidents_fire_the_generated_alerts() {
     let own_topics = [stack.backlog.own_topic(&aggregate), table_topic(&stack.module), table_topic(&stack.lagging)];
     delete_topics(&[&own_topics[0], &own_topics[1], &own_topics[2], &format!("outbox.event.{aggregate}")]).await;
     delete_group(&module_group(&stack.module)).await;
-    if let Err(panic) = outcome {
-        eprintln!("exporter log:\n{}\n{}", stack.exporter.log(), stack.alerting.logs());
-        std::panic::resume_unwind(panic);
-    }
     eprintln!("scenario suite wall time: {:.1?}", started.elapsed());
+    if !failures.is_empty() {
+        eprintln!("exporter log:\n{}\n{}", stack.exporter.log(), stack.alerting.logs());
+        panic!("{} scenario(s) failed:\n{}", failures.len(), failures.join("\n"));
+    }
+}
+
+/// Runs one scenario to its end: a panic becomes its failure, so one failing scenario neither
+/// stops nor hides the others.
+async fn scenario(name: &str, run: impl Future<Output = ()>) -> Result<(), String> {
+    AssertUnwindSafe(run).catch_unwind().await.map_err(|panic| {
+        let text = panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied());
+        format!("{name}: {}", text.unwrap_or("panicked"))
+    })
 }
 
 /// The scenarios on the outbox pipelines, the new module and the lagging pipeline side by side:
-/// each has its own connector, slot, table or topic.
-async fn run_scenarios(stack: &Stack) {
-    tokio::join!(outbox_scenarios(stack), new_module(stack), streaming_lag_growing(stack));
+/// each has its own connector, slot, table or topic. Returns every scenario that failed.
+async fn run_scenarios(stack: &Stack) -> Vec<String> {
+    let (outbox, module, lagging) = tokio::join!(
+        outbox_scenarios(stack),
+        scenario("new module (runbook scenario 2)", new_module(stack)),
+        scenario("streaming lag growing", streaming_lag_growing(stack)),
+    );
+    outbox.into_iter().chain([module, lagging]).filter_map(Result::err).collect()
 }
 
-async fn outbox_scenarios(stack: &Stack) {
+/// The healthy start of the outbox pipelines, then the task failure and the backlog side by
+/// side, then the quiet check after both (only when both passed: a failed one leaves alerts).
+async fn outbox_scenarios(stack: &Stack) -> Vec<Result<(), String>> {
+    if let Err(failure) = scenario("outbox pipelines start quiet", outbox_start(stack)).await {
+        return vec![Err(failure)];
+    }
+    let (failed, backlog) = tokio::join!(
+        scenario("task failed (runbook scenario 1)", task_failed(stack)),
+        scenario("stopped with a backlog", stopped_with_backlog(stack)),
+    );
+    if failed.is_err() || backlog.is_err() {
+        return vec![failed, backlog];
+    }
+    vec![scenario("quiet after every scenario", quiet_after_scenarios(stack)).await]
+}
+
+async fn outbox_start(stack: &Stack) {
     stack.control.create(&stack.connect).await;
     stack.task_failure.create(&stack.connect).await;
     stack.backlog.create_with_own_topics(&stack.connect).await;
@@ -293,9 +323,9 @@ async fn outbox_scenarios(stack: &Stack) {
     stack.alerting.wait_for_prometheus("start-up over", PATIENCE, |alerts| !alerts.iter().any(starting_up)).await;
     stack.assert_quiet_besides("every pipeline RUNNING", &stack.pipelines(), |_| false).await;
     recording_rules_record_real_data(stack, &connectors).await;
+}
 
-    tokio::join!(task_failed(stack), stopped_with_backlog(stack));
-
+async fn quiet_after_scenarios(stack: &Stack) {
     // The task pipeline stays stuck after step 2 (see `task_failed`): DebeziumConnectorStuck
     // and DebeziumSourceDisconnected are pending for it, and its slot is inactive between
     // Debezium's retries, so its slot alert may be too; nothing else may be.
