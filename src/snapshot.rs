@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::catalog::{ErrorReason, Metric, Severity, SourceKind};
 use crate::join::Facts;
@@ -17,6 +17,13 @@ use crate::join::Facts;
 /// join on (a connector's replication slot, say), then each `render`s its samples.
 pub trait Observation: Send + Sync + 'static {
     fn share(&self, _target: &str, _facts: &mut Facts) {}
+    /// What may still be shared while polls of this target fail, for at most
+    /// [`LAST_KNOWN_FOR`] after the first failure: names that join other sources' series (which
+    /// connector reads which slot), never a state. A Connect worker restarting for a few seconds
+    /// must not strip the `connector` label from every slot and Debezium series, which would
+    /// make them new series and restart every alert's `for:` on them. Nothing of this target's
+    /// own is rendered meanwhile (no stale series); once it answers, only what it says counts.
+    fn share_last_known(&self, _target: &str, _facts: &mut Facts) {}
     fn render(&self, target: &str, facts: &Facts, out: &mut Samples);
     /// Human-readable lines for the landing page.
     fn summary(&self) -> Vec<StatusLine> {
@@ -77,6 +84,20 @@ impl Samples {
     }
 }
 
+/// How long a failing target's last observation may still [`Observation::share_last_known`]:
+/// longer than a worker restart (seconds to a minute), short enough that a connector deleted
+/// while the exporter could not see it loses its labels soon after. The generated slot alerts
+/// look back as far for `debezium_connector_info` (`generate::rules::CONNECTOR_INFO_LOOKBACK`).
+pub const LAST_KNOWN_FOR: Duration = Duration::from_secs(5 * 60);
+
+/// The observation of the last successful poll, kept while the polls after it fail.
+#[derive(Clone)]
+pub struct LastKnown {
+    pub observation: Arc<dyn Observation>,
+    /// When the first poll after it failed.
+    pub since: Instant,
+}
+
 /// The state of one source target as the poll loop last left it.
 #[derive(Clone, Default)]
 pub struct TargetState {
@@ -87,6 +108,26 @@ pub struct TargetState {
     pub errors: BTreeMap<ErrorReason, u64>,
     pub last_error: Option<String>,
     pub observation: Option<Arc<dyn Observation>>,
+    /// While polls fail: what the last successful one saw, for the joins only.
+    pub last_known: Option<LastKnown>,
+}
+
+impl TargetState {
+    /// Records a successful poll's observation.
+    pub fn observed(&mut self, observation: Arc<dyn Observation>) {
+        self.observation = Some(observation);
+        self.last_known = None;
+    }
+
+    /// Records a failed poll: the samples go, the last observation stays known for a while.
+    pub fn lost(&mut self) {
+        if let Some(observation) = self.observation.take() {
+            self.last_known = Some(LastKnown { observation, since: Instant::now() });
+        }
+        if self.last_known.as_ref().is_some_and(|last| last.since.elapsed() > LAST_KNOWN_FOR) {
+            self.last_known = None;
+        }
+    }
 }
 
 /// One configured upstream target (a Connect cluster, a database, ...).
@@ -138,8 +179,11 @@ impl Store {
         };
         facts.jmx.bridges_configured = self.targets.iter().filter(|target| target.source.is_jmx_bridge()).count();
         for target in &self.targets {
-            if let Some(observation) = target.state().observation {
+            let state = target.state();
+            if let Some(observation) = state.observation {
                 observation.share(&target.name, &mut facts);
+            } else if let Some(last) = state.last_known.filter(|last| last.since.elapsed() <= LAST_KNOWN_FOR) {
+                last.observation.share_last_known(&target.name, &mut facts);
             }
         }
         facts

@@ -63,7 +63,7 @@ pub async fn poll_once(source: &dyn Source, target: &Target, store: &Store, time
                 state.up = true;
                 state.last_success = Some(SystemTime::now());
                 state.last_error = None;
-                state.observation = Some(observation);
+                state.observed(observation);
             }
             Err(error) => {
                 if state.up || state.last_error.as_deref() != Some(error.message.as_str()) {
@@ -78,8 +78,9 @@ pub async fn poll_once(source: &dyn Source, target: &Target, store: &Store, time
                 state.up = false;
                 *state.errors.entry(error.reason).or_default() += 1;
                 state.last_error = Some(error.message);
-                // A failed poll drops what was seen before: no stale series.
-                state.observation = None;
+                // A failed poll drops what was seen before: no stale series. Only the joins may
+                // still use it, for a while (`Observation::share_last_known`).
+                state.lost();
             }
         }
     });

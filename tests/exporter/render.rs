@@ -2,11 +2,13 @@
 //! the golden file, zero counts and series that vanish with their upstream.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use debezium_exporter::catalog::{self, SourceKind, State};
 use debezium_exporter::render::{REVISION, VERSION, collect, encode};
-use debezium_exporter::snapshot::{Observation, Store};
+use debezium_exporter::snapshot::{LAST_KNOWN_FOR, Observation, Store, TargetState};
 use debezium_exporter::sources::connect::{ConnectCluster, Connector, DebeziumConfig, Task};
+use debezium_exporter::sources::postgres::{DatabaseState, Slot};
 
 fn connector(name: &str, state: State, task_states: &[State]) -> Connector {
     Connector {
@@ -100,4 +102,91 @@ fn a_failed_poll_drops_the_samples_but_keeps_the_self_metrics() {
     let text = encode(&collect(&store));
     assert!(!text.contains("kafka_connect_connector_state"));
     assert!(text.contains("debezium_exporter_source_up{source=\"connect\",target=\"dc1\"} 0"));
+}
+
+/// A Connect cluster `dc1` with connector `inventory` on slot `inventory_slot`, and database
+/// `inventory` holding that slot.
+fn store_with_a_claimed_slot() -> Store {
+    let store = Store::new([(SourceKind::Connect, "dc1".to_owned()), (SourceKind::Postgres, "inventory".to_owned())]);
+    let cluster: Arc<dyn Observation> = Arc::new(ConnectCluster {
+        connectors: vec![connector("inventory", State::Running, &[State::Running])],
+        ..ConnectCluster::default()
+    });
+    let database: Arc<dyn Observation> = Arc::new(DatabaseState {
+        current_lsn: 2_000,
+        slots: vec![Slot {
+            name: "inventory_slot".to_owned(),
+            slot_type: "logical".to_owned(),
+            plugin: "pgoutput".to_owned(),
+            database: "inventory".to_owned(),
+            active: true,
+            restart_lsn: Some(1_000),
+            confirmed_flush_lsn: Some(1_000),
+            wal_status: None,
+            safe_wal_size_bytes: None,
+            inactive_seconds: 0.0,
+        }],
+        ..DatabaseState::default()
+    });
+    for (target, observation) in store.targets().iter().zip([cluster, database]) {
+        store.update(target, |state| {
+            state.polled = true;
+            state.up = true;
+            state.observed(observation);
+        });
+    }
+    store
+}
+
+/// The `connector` label of the slot's lag series, and whether the slot reads as orphaned.
+fn slot_claim(store: &Store) -> (String, f64) {
+    let samples = collect(store);
+    let lag = samples.get(&catalog::REPLICATION_SLOT_LAG_BYTES);
+    let orphaned = samples.get(&catalog::REPLICATION_SLOT_ORPHANED);
+    let connector = catalog::REPLICATION_SLOT_LAG_BYTES.labels.iter().position(|label| *label == "connector").unwrap();
+    (lag[0].0[connector].clone(), orphaned[0].1)
+}
+
+#[test]
+fn a_short_connect_outage_keeps_the_slots_connector_and_a_real_deletion_drops_it_at_once() {
+    let store = store_with_a_claimed_slot();
+    let connect = &store.targets()[0];
+    assert_eq!(slot_claim(&store), ("inventory".to_owned(), 0.0));
+
+    // The worker restarts: its own series go, the slot keeps its connector (same series, so an
+    // alert's `for:` on it goes on) and is not orphaned.
+    store.update(connect, |state| {
+        state.up = false;
+        state.lost();
+    });
+    let text = encode(&collect(&store));
+    assert!(!text.contains("kafka_connect_connector_state"), "no stale Connect series: {text}");
+    assert!(!text.contains("debezium_connector_info"), "no stale Connect series: {text}");
+    assert_eq!(slot_claim(&store), ("inventory".to_owned(), 0.0));
+    store.update(connect, TargetState::lost);
+    assert_eq!(slot_claim(&store), ("inventory".to_owned(), 0.0), "a second failed poll changes nothing");
+
+    // An outage longer than LAST_KNOWN_FOR: nobody is known to claim the slot any more.
+    store.update(connect, |state| {
+        let last = state.last_known.as_mut().unwrap();
+        last.since = Instant::now().checked_sub(LAST_KNOWN_FOR + Duration::from_secs(1)).unwrap();
+    });
+    assert_eq!(slot_claim(&store), (String::new(), 1.0));
+    store.update(connect, TargetState::lost);
+    assert!(connect.state().last_known.is_none(), "the next failed poll frees it");
+
+    // Connect answers again without the connector (deleted meanwhile): gone at once.
+    let store = store_with_a_claimed_slot();
+    let connect = &store.targets()[0];
+    store.update(connect, |state| {
+        state.up = false;
+        state.lost();
+    });
+    let without: Arc<dyn Observation> = Arc::new(ConnectCluster::default());
+    store.update(connect, |state| {
+        state.up = true;
+        state.observed(without);
+    });
+    assert!(connect.state().last_known.is_none());
+    assert_eq!(slot_claim(&store), (String::new(), 1.0));
 }

@@ -7,20 +7,34 @@ use crate::catalog::State;
 use crate::join::{DebeziumConnector, Facts};
 use crate::snapshot::{Finding, Observation, Samples, StatusLine};
 
-impl Observation for ConnectCluster {
-    fn share(&self, cluster: &str, facts: &mut Facts) {
+impl ConnectCluster {
+    /// Which Debezium connector reads which slot and server; `current` when this poll's
+    /// states may be told too.
+    fn share_connectors(&self, cluster: &str, facts: &mut Facts, current: bool) {
         for connector in &self.connectors {
             if let Some(debezium) = &connector.debezium {
                 facts.debezium_connectors.push(DebeziumConnector {
                     cluster: cluster.to_owned(),
                     connector: connector.name.clone(),
-                    running: connector.state == Some(State::Running),
+                    running: current && connector.state == Some(State::Running),
                     database: debezium.database.clone(),
                     slot: debezium.slot.clone(),
                     topic_prefix: debezium.topic_prefix.clone(),
                 });
             }
         }
+    }
+}
+
+impl Observation for ConnectCluster {
+    fn share(&self, cluster: &str, facts: &mut Facts) {
+        self.share_connectors(cluster, facts, true);
+    }
+
+    /// While the cluster does not answer, its connectors still claim their slots and servers
+    /// (their state is unknown): the slot and Debezium series keep their labels.
+    fn share_last_known(&self, cluster: &str, facts: &mut Facts) {
+        self.share_connectors(cluster, facts, false);
     }
 
     fn render(&self, cluster: &str, facts: &Facts, out: &mut Samples) {
