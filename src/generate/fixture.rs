@@ -166,6 +166,15 @@ pub fn connector_info(settings: &Settings) -> ExampleSeries {
     constant(scraped(selector, settings), 1)
 }
 
+/// `series` (a constant 1, like an info series) as Prometheus holds it when Connect stops
+/// answering for `minutes` after minute 4: the exporter drops it (a stale marker), then renders
+/// it again.
+pub fn connect_outage(series: ExampleSeries, minutes: u32) -> ExampleSeries {
+    debug_assert!(series.values == flat(1), "a constant 1, like an info series");
+    let values = format!("1x3 stale _x{} 1x{}", minutes - 1, SERIES_MINUTES - 4 - minutes);
+    ExampleSeries { values, ..series }
+}
+
 /// A claimed slot's series plus the connector info it joins with.
 pub fn claimed_slot(metric: &'static catalog::Metric, values: String, settings: &Settings) -> Vec<ExampleSeries> {
     vec![ExampleSeries { selector: slot_selector(metric, true, settings), values }, connector_info(settings)]

@@ -44,6 +44,11 @@ impl Selector {
         self.matcher(label, "=", value.into())
     }
 
+    /// `label!="value"`.
+    pub fn ne(self, label: &'static str, value: impl Into<String>) -> Self {
+        self.matcher(label, "!=", value.into())
+    }
+
     /// `label=~"regex"`.
     pub fn re(self, label: &'static str, regex: impl Into<String>) -> Self {
         self.matcher(label, "=~", regex.into())

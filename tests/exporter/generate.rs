@@ -137,6 +137,13 @@ fn every_alert_has_a_firing_and_a_not_firing_case() {
     eprintln!("firing/not-firing checks: {}", summary.join(", "));
 }
 
+/// While Connect does not answer, the exporter keeps a slot's `connector` label this long and
+/// the slot alerts keep its `cluster` as long: one without the other still restarts the `for:`.
+#[test]
+fn slot_alerts_keep_the_cluster_as_long_as_the_exporter_keeps_the_connector() {
+    assert_eq!(rules::CONNECTOR_INFO_LOOKBACK, debezium_exporter::snapshot::LAST_KNOWN_FOR);
+}
+
 #[test]
 fn every_recording_rule_is_in_the_rule_file_and_has_a_test_case() {
     let fresh = generated();

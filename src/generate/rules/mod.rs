@@ -3,8 +3,9 @@
 //! cases are generated.
 //!
 //! One file per rule group, one function per alert; the model is in [`model`], the example
-//! pipeline the examples are written on in `generate::fixture`. Adding an alert for a new
-//! catalog metric is one more function in its group's file, listed in that file's `alerts`.
+//! pipeline the examples are written on in `generate::fixture`, the slot alerts' join with
+//! Connect in `slots`. Adding an alert for a new catalog metric is one more function in its
+//! group's file, listed in that file's `alerts`.
 
 mod connect;
 mod debezium;
@@ -12,9 +13,11 @@ mod exporter;
 mod kafka;
 pub mod model;
 mod postgres;
+mod slots;
 
 pub use connect::{CONNECTOR_FAILED, TASK_FAILED};
 pub use model::{Alert, Example, Group, Implied, Variant, healthy_checked_at};
+pub use slots::CONNECTOR_INFO_LOOKBACK;
 
 use crate::config::generate::Settings;
 

@@ -5,11 +5,13 @@
 use std::time::Duration;
 
 use super::model::{Alert, Example, Variant, healthy_checked_at};
+use super::slots::with_cluster;
 use crate::catalog::{self, Anchor, Severity, bytes_text};
 use crate::config::generate::Settings;
 use crate::generate::fixture::{
-    CLUSTER, DATABASE, EXPORTER_INSTANCE, ExampleSeries, OUTBOX_TABLE, SERIES_MINUTES, SLOT, STEP, claimed_slot,
-    connector_info, constant, linear, outbox_selector, scraped, scraped_labels, slot_labels, slot_selector, wal_status,
+    CLUSTER, DATABASE, EXPORTER_INSTANCE, ExampleSeries, OUTBOX_TABLE, SERIES_MINUTES, SLOT, STEP, bean, claimed_slot,
+    connect_outage, connector_info, constant, flat, linear, outbox_selector, scraped, scraped_labels, slot_labels,
+    slot_selector, wal_status,
 };
 use crate::generate::lang::{Text, duration_en, duration_ko};
 use crate::generate::panel::PanelId;
@@ -17,21 +19,6 @@ use crate::generate::promql::{Selector, duration};
 
 const SLOT_WHERE_KO: &str = "(DB: {{ $labels.db }}, 커넥터: {{ $labels.connector }})";
 const SLOT_WHERE_EN: &str = "(database: {{ $labels.db }}, connector: {{ $labels.connector }})";
-
-/// A per-slot condition, given the `cluster` of the connector that reads the slot (joined from
-/// `debezium_connector_info` on the exporter's own `connector` label), so that a failed
-/// connector can mute it and its dashboard link filters on it. Slots no connector claims
-/// (physical, orphaned, or no Connect configured) still alert, with their own labels. `topk`
-/// keeps the join one-to-one should two clusters of one exporter both have a connector of that
-/// name on a slot of that name: a rule that errors would silence every slot alert.
-fn with_cluster(condition: &str) -> String {
-    let on = "on (job, instance, connector, slot)";
-    let info = Selector::of(&catalog::DEBEZIUM_CONNECTOR_INFO);
-    format!(
-        "({condition}) * {on} group_left (cluster) topk by (job, instance, connector, slot) (1, {info}) \
-         or ({condition}) unless {on} {info}"
-    )
-}
 
 /// The group's alerts, in file order.
 pub fn alerts(settings: &Settings) -> Vec<Alert> {
@@ -49,7 +36,12 @@ pub fn alerts(settings: &Settings) -> Vec<Alert> {
 fn replication_slot_inactive(settings: &Settings) -> Alert {
     Alert {
         name: "ReplicationSlotInactive",
-        expr: with_cluster(&format!("{} == 0", Selector::of(&catalog::REPLICATION_SLOT_ACTIVE))),
+        // A snapshot reads the tables, not the slot: the slot is read once streaming starts.
+        expr: format!(
+            "({}) unless on (cluster, connector) {} == 1",
+            with_cluster(&format!("{} == 0", Selector::of(&catalog::REPLICATION_SLOT_ACTIVE))),
+            Selector::of(&catalog::SNAPSHOT_RUNNING).ne("connector", "")
+        ),
         for_: settings.slot_inactive_for,
         severity: Severity::Warning,
         summary: Text::new(
@@ -67,8 +59,8 @@ fn replication_slot_inactive(settings: &Settings) -> Alert {
             ),
         ),
         runbook: Text::new(
-            "슬롯을 읽는 커넥터가 멈췄습니다(FAILED, PAUSED, STOPPED, 또는 RUNNING이지만 DB에 연결하지 못함: PostgreSQL이 멈추면 Connect는 태스크를 RUNNING으로 둔 채 10초마다 재시도합니다). 커넥터 로그를 보고 재시작하세요. 더 이상 쓰지 않는 슬롯이면(커넥터 라벨이 비어 있으면) 3-c단계대로 삭제해 WAL을 풀어 주세요. 커넥터가 FAILED인 동안 이 알림은 억제됩니다.",
-            "The connector reading the slot has stopped (FAILED, PAUSED, STOPPED, or RUNNING but unable to reach the database: when PostgreSQL is down Connect keeps the task RUNNING and retries every 10 s). Read the connector's log and restart it. If nothing uses the slot any more (empty connector label), drop it as in step 3c to release the WAL. While the connector is FAILED this alert is muted.",
+            "슬롯을 읽는 커넥터가 멈췄습니다(FAILED, PAUSED, STOPPED, 또는 RUNNING이지만 DB에 연결하지 못함: PostgreSQL이 멈추면 Connect는 태스크를 RUNNING으로 둔 채 10초마다 재시도합니다). 커넥터 로그를 보고 재시작하세요. 더 이상 쓰지 않는 슬롯이면(커넥터 라벨이 비어 있으면) 3-c단계대로 삭제해 WAL을 풀어 주세요. 커넥터의 스냅샷이 도는 동안에는 알리지 않습니다: 슬롯은 스냅샷이 끝나고 스트리밍이 시작되어야 읽히며, 큰 테이블의 스냅샷은 몇 시간이 걸리기도 합니다. 커넥터가 FAILED인 동안 이 알림은 억제됩니다.",
+            "The connector reading the slot has stopped (FAILED, PAUSED, STOPPED, or RUNNING but unable to reach the database: when PostgreSQL is down Connect keeps the task RUNNING and retries every 10 s). Read the connector's log and restart it. If nothing uses the slot any more (empty connector label), drop it as in step 3c to release the WAL. It stays quiet while the connector's snapshot runs: the slot is read once streaming starts after it, and the snapshot of a large table can take hours. While the connector is FAILED this alert is muted.",
         ),
         steps: &[Anchor::S1Logs, Anchor::S1Restart, Anchor::S1ReplicationSlot],
         panel: PanelId::SLOT_ACTIVE,
@@ -79,18 +71,39 @@ fn replication_slot_inactive(settings: &Settings) -> Alert {
             labels: slot_labels(settings, &[]),
             healthy: claimed_slot(&catalog::REPLICATION_SLOT_ACTIVE, format!("1x{SERIES_MINUTES}"), settings),
             implies: Vec::new(),
-            variants: vec![Variant {
-                what: "a slot no connector claims alerts too, without cluster and connector",
-                series: vec![
-                    constant(slot_selector(&catalog::REPLICATION_SLOT_ACTIVE, false, settings), 0),
-                    connector_info(settings),
-                ],
-                fires: Some(Duration::ZERO),
-                labels: Some(scraped_labels(
-                    settings,
-                    &[("db", DATABASE), ("slot", SLOT), ("slot_type", "logical"), ("plugin", "pgoutput")],
-                )),
-            }],
+            variants: vec![
+                Variant {
+                    what: "a slot no connector claims alerts too, without cluster and connector",
+                    series: vec![
+                        constant(slot_selector(&catalog::REPLICATION_SLOT_ACTIVE, false, settings), 0),
+                        connector_info(settings),
+                    ],
+                    fires: Some(Duration::ZERO),
+                    labels: Some(scraped_labels(
+                        settings,
+                        &[("db", DATABASE), ("slot", SLOT), ("slot_type", "logical"), ("plugin", "pgoutput")],
+                    )),
+                },
+                Variant {
+                    what: "not while its connector's snapshot runs (a large table takes hours)",
+                    series: [
+                        claimed_slot(&catalog::REPLICATION_SLOT_ACTIVE, format!("0x{SERIES_MINUTES}"), settings),
+                        vec![bean(&catalog::SNAPSHOT_RUNNING, flat(1), settings)],
+                    ]
+                    .concat(),
+                    fires: None,
+                    labels: None,
+                },
+                Variant {
+                    what: "a Connect worker restarting (its info series gone for minutes) does not restart the `for`",
+                    series: vec![
+                        constant(slot_selector(&catalog::REPLICATION_SLOT_ACTIVE, true, settings), 0),
+                        connect_outage(connector_info(settings), 3),
+                    ],
+                    fires: Some(Duration::ZERO),
+                    labels: None,
+                },
+            ],
         },
     }
 }
