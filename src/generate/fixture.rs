@@ -127,6 +127,21 @@ pub fn snapshot_running(value: u32, settings: &Settings) -> ExampleSeries {
     bean(&catalog::SNAPSHOT_RUNNING, flat(value), settings)
 }
 
+/// How long the example connector's snapshot has run, if it started `started` minutes before
+/// time 0.
+pub fn snapshot_age(started: u64, settings: &Settings) -> ExampleSeries {
+    bean(&catalog::SNAPSHOT_DURATION_SECONDS, linear((started * 60) as f64, 60.0), settings)
+}
+
+/// The beans of a snapshot that starts at minute `started`, and has reported no row yet.
+pub fn young_snapshot(started: u64, settings: &Settings) -> Vec<ExampleSeries> {
+    let from_then = |values: &str| format!("_x{started} {values}x{}", u64::from(SERIES_MINUTES) - started);
+    vec![
+        bean(&catalog::SNAPSHOT_RUNNING, from_then("1"), settings),
+        bean(&catalog::SNAPSHOT_DURATION_SECONDS, from_then("0+60"), settings),
+    ]
+}
+
 /// The rows the example connector's snapshot has read from one table.
 pub fn rows_scanned(values: String, settings: &Settings) -> ExampleSeries {
     let selector = Selector::of(&catalog::ROWS_SCANNED)
