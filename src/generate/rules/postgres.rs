@@ -378,12 +378,19 @@ fn outbox_oldest_event_too_old(settings: &Settings) -> Alert {
 }
 
 fn outbox_backlog_growing(settings: &Settings) -> Alert {
+    // Rows under a purge every four minutes: `level(cycle)` just after each, 50 more a minute.
+    let purged = |level: &dyn Fn(u32) -> u32| ExampleSeries {
+        selector: outbox_selector(&catalog::OUTBOX_TABLE_ROWS, settings),
+        values: (0..SERIES_MINUTES / 4).map(|cycle| format!("{}+50x3", level(cycle))).collect::<Vec<_>>().join(" "),
+    };
     Alert {
         name: "OutboxBacklogGrowing",
+        // Grew and never shrank within the window: a purge that runs keeps it quiet even when
+        // the level steps up (a burst, more traffic), which keeps deriv() positive for a window.
         expr: format!(
-            "deriv({}[{}]) > 0",
-            Selector::of(&catalog::OUTBOX_TABLE_ROWS),
-            duration(settings.outbox_growth_window)
+            "deriv({rows}[{window}]) > 0 and resets({rows}[{window}]) == 0",
+            rows = Selector::of(&catalog::OUTBOX_TABLE_ROWS),
+            window = duration(settings.outbox_growth_window)
         ),
         for_: settings.outbox_growing_for,
         severity: Severity::Warning,
@@ -402,8 +409,8 @@ fn outbox_backlog_growing(settings: &Settings) -> Alert {
             ),
         ),
         runbook: Text::new(
-            "런북 시나리오 1의 증상입니다: 이벤트가 쌓이는데 발행되지 않는지 커넥터 상태와 슬롯 지연을 먼저 확인하세요. 커넥터가 정상이면, 행을 남기고 나중에 정리하는 방식에서 정리 작업이 따라가지 못하는 것입니다(측정 구간 `outbox_growth_window`는 정리 주기보다 길게 잡으세요). 행 수는 count_cap에서 멈추므로, 그 값에 닿으면 이 알림은 풀립니다.",
-            "This is scenario 1's symptom: first check with the connector's state and the slot lag whether events pile up unpublished. If the connector is fine, the purge of a keep-and-purge outbox is not keeping up (make `outbox_growth_window` longer than the purge interval). The row count stops at count_cap, so this alert resolves once it gets there.",
+            "런북 시나리오 1의 증상입니다: 이벤트가 쌓이는데 발행되지 않는지 커넥터 상태와 슬롯 지연을 먼저 확인하세요. 커넥터가 정상이면, 행을 남기고 나중에 정리하는 방식에서 정리 작업이 멈춘 것입니다. 측정 구간 `outbox_growth_window` 안에 행 수가 한 번이라도 줄었으면(정리가 돌았으면) 알리지 않으므로, 구간은 정리 주기보다 길게 잡으세요: 한꺼번에 들어온 행이나 늘어난 트래픽으로 수준이 한 번 올라간 것은 장애가 아닙니다. 정리가 돌지만 넣는 만큼 지우지 못하면 가장 오래된 행이 늙어 가므로 OutboxOldestEventTooOld가 알립니다. 행 수는 count_cap에서 멈추므로, 그 값에 닿으면 이 알림은 풀립니다.",
+            "This is scenario 1's symptom: first check with the connector's state and the slot lag whether events pile up unpublished. If the connector is fine, the purge of a keep-and-purge outbox has stopped. One decrease of the row count within `outbox_growth_window` (a purge run) keeps the alert quiet, so make the window longer than the purge interval: a level that steps up once (a burst of rows, more traffic) is not an incident. A purge that runs but deletes less than is inserted lets the oldest row age, which OutboxOldestEventTooOld reports. The row count stops at count_cap, so this alert resolves once it gets there.",
         ),
         steps: &[Anchor::S1Symptoms, Anchor::S1Logs, Anchor::S1Restart],
         panel: PanelId::OUTBOX_ROWS,
@@ -415,12 +422,16 @@ fn outbox_backlog_growing(settings: &Settings) -> Alert {
             }],
             holds_from: STEP,
             labels: scraped_labels(settings, &[("db", DATABASE), ("table", OUTBOX_TABLE)]),
-            healthy: vec![ExampleSeries {
-                selector: outbox_selector(&catalog::OUTBOX_TABLE_ROWS, settings),
-                values: format!("1000x{SERIES_MINUTES}"),
-            }],
+            // Traffic growing while the purge runs: the level rises (deriv > 0 over any window),
+            // but the table shrinks at every purge.
+            healthy: vec![purged(&|cycle| 1000 + 100 * cycle)],
             implies: Vec::new(),
-            variants: Vec::new(),
+            variants: vec![Variant {
+                what: "bursts of rows into an outbox whose purge runs (its level steps up twice)",
+                series: vec![purged(&|cycle| 1000 + 20_000 * (u32::from(cycle >= 1) + u32::from(cycle >= 5)))],
+                fires: None,
+                labels: None,
+            }],
         },
     }
 }
