@@ -8,9 +8,29 @@
 
 /// Quotes `text` as one POSIX shell word: single quotes, inside which nothing is special, and
 /// `'\''` for a quote itself. Always quoted, even when it would not need it, so a reader sees
-/// one rule everywhere.
+/// one rule everywhere. A character a terminal would not show as it is (a control character,
+/// a bidirectional override; see [`sanitize_for_terminal`]) is written as `printf`'s octal
+/// escapes of its bytes, `'"$(printf '\342\200\256')"'`: ASCII a terminal shows as it is,
+/// from which the shell rebuilds the exact string, so a command still names it after its line
+/// was cleaned for the terminal. Not a line break, which command substitution would drop.
 pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
+    let mut quoted = String::with_capacity(text.len() + 2);
+    quoted.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => quoted.push_str(r"'\''"),
+            c if c != '\n' && is_unsafe_in_terminal(c) => {
+                quoted.push_str("'\"$(printf '");
+                for byte in c.encode_utf8(&mut [0; 4]).bytes() {
+                    quoted.push_str(&format!("\\{byte:03o}"));
+                }
+                quoted.push_str("')\"'");
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('\'');
+    quoted
 }
 
 /// Percent-encodes `segment` for one path segment of a URL: everything but RFC 3986's
@@ -122,6 +142,16 @@ pub(crate) mod tests {
         for text in ["x'; touch /tmp/PWNED; echo '", "$(id) `id` $HOME \\ \" '' *", "a\nb", "", "''''"] {
             assert_eq!(shell_words(&shell_quote(text)), [text], "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_quoted_string_shows_as_ascii_in_a_terminal_and_still_names_it_exactly() {
+        for text in ["evil\u{202e}txt.exe", "\u{1b}[31mred\u{1b}[0m", "c1\u{9b}2J", "tab\there", "\u{2066}x\u{2069}"] {
+            let quoted = shell_quote(text);
+            assert_eq!(sanitize_for_terminal(&quoted), quoted, "{text:?} quoted as {quoted:?}");
+            assert_eq!(shell_words(&quoted), [text], "{text:?}");
+        }
+        assert_eq!(shell_quote("a\u{202e}b"), r#"'a'"$(printf '\342\200\256')"'b'"#);
     }
 
     #[test]

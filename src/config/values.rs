@@ -228,7 +228,10 @@ pub(super) fn body_size_limit<'de, D: serde::Deserializer<'de>>(deserializer: D)
 
 /// A topic or group name, or a regex. An entry made only of the characters Kafka allows in
 /// topic names (`[a-zA-Z0-9._-]`) is a name and matches itself only, dots included; anything
-/// else is a regex that must match the whole name (`outbox\.event\..*`).
+/// else is a regex that must match the whole name (`outbox\.event\..*`). A regex without an
+/// operator, every special character escaped (`say "hi" \(v2\)`), can match one name only
+/// and is that name: a consumer group is then asked for by name, as the broker's group
+/// listing may lack it or spell it otherwise (Tansu lists `say "hi"` as `say %22hi%22`).
 #[derive(Debug, Clone)]
 pub enum NamePattern {
     Name(String),
@@ -247,8 +250,27 @@ impl TryFrom<String> for NamePattern {
         if text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
             return Ok(NamePattern::Name(text));
         }
-        regex::Regex::new(&format!("^(?:{text})$")).map(NamePattern::Regex).map_err(|error| error.to_string())
+        let regex = regex::Regex::new(&format!("^(?:{text})$")).map_err(|error| error.to_string())?;
+        Ok(match literal(&text) {
+            Some(name) => NamePattern::Name(name),
+            None => NamePattern::Regex(regex),
+        })
     }
+}
+
+/// The one name a regex matches when it has no operator: each character literal, or ASCII
+/// punctuation escaped with `\` (as `regex::escape` writes it). `None` for anything else.
+fn literal(regex: &str) -> Option<String> {
+    let mut name = String::new();
+    let mut chars = regex.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => name.push(chars.next().filter(char::is_ascii_punctuation)?),
+            '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' => return None,
+            c => name.push(c),
+        }
+    }
+    Some(name)
 }
 
 impl fmt::Display for NamePattern {
@@ -384,4 +406,24 @@ pub struct TlsConfig {
     pub ca_file: Option<PathBuf>,
     /// Accept any certificate. For tests only.
     pub insecure_skip_verify: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NamePattern;
+
+    #[test]
+    fn a_regex_without_operators_is_the_one_name_it_matches() {
+        let name = |text: &str| match NamePattern::try_from(text.to_owned()).unwrap() {
+            NamePattern::Name(name) => Some(name),
+            NamePattern::Regex(_) => None,
+        };
+        for odd in ["say \"hi\" (v2)", "x'; touch /tmp/PWNED; echo '", "what?q=1&x=2*", "ünï\u{202e}", "a\nb", "."] {
+            assert_eq!(name(&regex::escape(odd)).as_deref(), Some(odd), "{odd:?}");
+        }
+        assert_eq!(name("100% #1 /a b").as_deref(), Some("100% #1 /a b"));
+        for regex in ["outbox\\.event\\..*", "a|b", "a+", "(?i)x", "\\d", "^a", "[ab]"] {
+            assert_eq!(name(regex), None, "{regex}");
+        }
+    }
 }

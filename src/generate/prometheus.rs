@@ -181,9 +181,10 @@ struct ExpSample {
     value: f64,
 }
 
-/// Renders `{{ $labels.x }}` the way Prometheus will for the example's labels. Anything else
-/// between braces is refused, so the expected text is exact, and so is a label the example
-/// does not carry: an annotation must not print what the expression aggregates away.
+/// Renders `{{ $labels.x }}` (and `{{ $labels.x | urlquery }}`) the way Prometheus will for
+/// the example's labels. Anything else between braces is refused, so the expected text is
+/// exact, and so is a label the example does not carry: an annotation must not print what the
+/// expression aggregates away.
 pub fn render_template(template: &str, alert: &Alert) -> Result<String, GenerateError> {
     render(template, alert.name, &alert.example.labels, Missing::Refuse)
 }
@@ -210,10 +211,17 @@ fn render(
             .find("}}")
             .ok_or_else(|| GenerateError::Definition(format!("{alert}: unclosed `{{{{` in {template:?}")))?;
         let inner = rest[start + 2..start + end].trim();
-        let label = inner.strip_prefix("$labels.").ok_or_else(|| {
-            GenerateError::Definition(format!("{alert}: only {{{{ $labels.x }}}} is supported, not {inner:?}"))
+        let (inner, urlquery) = match inner.split_once('|') {
+            Some((inner, pipe)) if pipe.trim() == "urlquery" => (inner.trim(), true),
+            _ => (inner, false),
+        };
+        let label = inner.strip_prefix("$labels.").filter(|label| !label.contains(['|', ' '])).ok_or_else(|| {
+            GenerateError::Definition(format!(
+                "{alert}: only {{{{ $labels.x }}}} and {{{{ $labels.x | urlquery }}}} are supported, not {inner:?}"
+            ))
         })?;
         match labels.iter().find(|(name, _)| *name == label) {
+            Some((_, value)) if urlquery => out.push_str(&query_escape(value)),
             Some((_, value)) => out.push_str(value),
             None if missing == Missing::Empty => {}
             None => {
@@ -226,6 +234,20 @@ fn render(
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// Go's `url.QueryEscape`, which the template function `urlquery` applies: RFC 3986's
+/// unreserved characters as they are, a space as `+`, every other byte as `%XX`.
+fn query_escape(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => escaped.push(char::from(byte)),
+            b' ' => escaped.push('+'),
+            _ => escaped.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    escaped
 }
 
 fn input(series: &[ExampleSeries]) -> Vec<InputSeries> {
@@ -339,4 +361,19 @@ pub fn test_file(recordings: &[Recording], groups: &[Group], options: &Options) 
     }
     let group_eval_order = std::iter::once(recording::GROUP).chain(groups.iter().map(|group| group.name)).collect();
     yaml(&TestFile { rule_files: vec![RULES_FILE], evaluation_interval: minutes(STEP), group_eval_order, tests })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlquery_escapes_a_label_as_prometheus_does() {
+        let labels = [("connector", "what?q=1&x=2* #1 ünï/%".to_owned())];
+        let text = render("var-connector={{ $labels.connector | urlquery }}", "A", &labels, Missing::Refuse).unwrap();
+        // Go: url.QueryEscape("what?q=1&x=2* #1 ünï/%")
+        assert_eq!(text, "var-connector=what%3Fq%3D1%26x%3D2%2A+%231+%C3%BCn%C3%AF%2F%25");
+        assert_eq!(render("{{ $labels.connector }}", "A", &labels, Missing::Refuse).unwrap(), labels[0].1);
+        assert!(render("{{ $labels.connector | html }}", "A", &labels, Missing::Refuse).is_err());
+    }
 }

@@ -192,7 +192,7 @@ fn dashboard_links_filter_only_by_variables_their_panel_filters_by() {
     assert!(kafka.example.label("cluster").is_some());
     assert!(!dashboard::panel_url(&settings, &kafka).contains("var-cluster"));
     let failed = rules::alerts(&settings).into_iter().find(|alert| alert.name == rules::CONNECTOR_FAILED).unwrap();
-    assert!(dashboard::panel_url(&settings, &failed).contains("&var-cluster={{ $labels.cluster }}"));
+    assert!(dashboard::panel_url(&settings, &failed).contains("&var-cluster={{ $labels.cluster | urlquery }}"));
 }
 
 /// Panel ids are what alerts' `dashboard_url` (`viewPanel=`) and people's bookmarks point

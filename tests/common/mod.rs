@@ -336,7 +336,8 @@ pub fn promtool_complaints(exposition: &str) -> Option<String> {
         .stderr(Stdio::piped())
         .spawn()
         .expect("promtool is installed (scripts/stack-install)");
-    promtool.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
+    // A broken pipe means promtool stopped reading at a line it could not parse: its output says which.
+    let _ = promtool.stdin.take().unwrap().write_all(exposition.as_bytes());
     let output = promtool.wait_with_output().unwrap();
     let complaints = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     (!output.status.success() || !complaints.trim().is_empty()).then_some(complaints)

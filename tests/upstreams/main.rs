@@ -14,5 +14,6 @@ mod jmx_exporter;
 mod jolokia;
 mod kafka;
 mod kafka_mock;
+mod odd_names;
 mod postgres;
 mod postgres_versions;

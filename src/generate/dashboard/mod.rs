@@ -63,7 +63,9 @@ pub fn panel_url(settings: &Settings, alert: &Alert) -> String {
     let filtered = panel_variables(settings, alert.panel);
     for variable in variables() {
         if filtered.contains(&variable.label) && alert.example.label(variable.label).is_some() {
-            url.push_str(&format!("&var-{0}={{{{ $labels.{0} }}}}", variable.label));
+            // Percent-encoded as a query value: a connector named `a&b` or `#1` must not end
+            // the value or start a fragment.
+            url.push_str(&format!("&var-{0}={{{{ $labels.{0} | urlquery }}}}", variable.label));
         }
     }
     url

@@ -104,6 +104,8 @@ pub(super) struct Handles {
     cluster: String,
     /// Whether the last DescribeConfigs failed: its warning is logged once, not every poll.
     describe_configs_failing: bool,
+    /// Watched groups whose committed offsets the last poll could not read.
+    unreadable_groups: UnreadableGroups,
     consumer: BaseConsumer<KafkaContext>,
     admin: AdminClient<KafkaContext>,
     /// Shared by every handle's context, the reader's too.
@@ -119,7 +121,14 @@ impl Handles {
         // never joins a group on the broker and never fetches a record.
         let consumer = client_config(config, timeout).create_with_context(context()).map_err(KafkaError::Create)?;
         let admin = client_config(config, timeout).create_with_context(context()).map_err(KafkaError::Create)?;
-        Ok(Handles { cluster: config.cluster(), describe_configs_failing: false, consumer, admin, last_error })
+        Ok(Handles {
+            cluster: config.cluster(),
+            describe_configs_failing: false,
+            unreadable_groups: UnreadableGroups::default(),
+            consumer,
+            admin,
+            last_error,
+        })
     }
 
     /// A failed call of `step`, with the broker error librdkafka logged before it.
@@ -200,8 +209,15 @@ impl Handles {
 
     /// Watched groups with their member count and committed offsets (high watermarks are filled
     /// in later). Named groups are asked for directly, so a broker whose group listing is
-    /// incomplete (Tansu) still answers; regexes need the listing.
-    pub(super) fn groups(&self, patterns: &[NamePattern], deadline: Instant) -> Result<Vec<GroupState>, KafkaError> {
+    /// incomplete (Tansu) still answers; regexes need the listing. A group whose committed
+    /// offsets cannot be read (no ACL to describe it; a name Tansu cannot parse) is left out
+    /// alone and warned about once: it must not take the cluster's topics and other groups
+    /// down with it.
+    pub(super) fn groups(
+        &mut self,
+        patterns: &[NamePattern],
+        deadline: Instant,
+    ) -> Result<Vec<GroupState>, KafkaError> {
         let mut members: BTreeMap<String, Option<usize>> = BTreeMap::new();
         if patterns.iter().any(|pattern| matches!(pattern, NamePattern::Regex(_))) {
             let listing = self
@@ -230,13 +246,23 @@ impl Handles {
             members.insert(name.clone(), count);
         }
         let mut groups = Vec::with_capacity(members.len());
+        let mut unreadable = BTreeMap::new();
         for (name, members) in members {
-            let committed =
-                ffi::list_group_offsets(self.consumer.client(), &name, remaining(deadline, "group offsets")?)?
-                    .into_iter()
-                    .map(|(topic, partition, offset)| CommittedOffset { topic, partition, offset, high: None })
-                    .collect();
-            groups.push(GroupState { name, members, committed });
+            match ffi::list_group_offsets(self.consumer.client(), &name, remaining(deadline, "group offsets")?) {
+                Ok(offsets) => {
+                    let committed = offsets
+                        .into_iter()
+                        .map(|(topic, partition, offset)| CommittedOffset { topic, partition, offset, high: None })
+                        .collect();
+                    groups.push(GroupState { name, members, committed });
+                }
+                Err(error) => {
+                    unreadable.insert(name, error);
+                }
+            }
+        }
+        for (group, error) in self.unreadable_groups.update(unreadable) {
+            tracing::warn!(cluster = %self.cluster, group = %group, "group left out of the metrics: {error}");
         }
         Ok(groups)
     }
@@ -272,5 +298,44 @@ impl Handles {
         let low = query(Offset::Beginning, "low watermarks")?;
         let high = query(Offset::End, "high watermarks")?;
         Ok(high.into_iter().filter_map(|(key, high)| Some((key.clone(), (*low.get(&key)?, high)))).collect())
+    }
+}
+
+/// The watched groups whose committed offsets the last poll could not read, so that each is
+/// warned about once while it stays so (and again should it fail again after a good poll).
+#[derive(Debug, Default)]
+struct UnreadableGroups(BTreeSet<String>);
+
+impl UnreadableGroups {
+    /// Takes this poll's unreadable groups (name → why); returns those that were readable
+    /// before, to warn about.
+    fn update(&mut self, now: BTreeMap<String, KafkaError>) -> Vec<(String, KafkaError)> {
+        let before = std::mem::replace(&mut self.0, now.keys().cloned().collect());
+        now.into_iter().filter(|(group, _)| !before.contains(group)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(groups: &[&str]) -> BTreeMap<String, KafkaError> {
+        let error = |group: &str| KafkaError::GroupOffsets { group: group.to_owned(), problem: "Broker: x".to_owned() };
+        groups.iter().map(|group| ((*group).to_owned(), error(group))).collect()
+    }
+
+    fn named(warned: Vec<(String, KafkaError)>) -> Vec<String> {
+        warned.into_iter().map(|(group, _)| group).collect()
+    }
+
+    #[test]
+    fn an_unreadable_group_is_warned_about_once_while_it_stays_unreadable() {
+        let mut unreadable = UnreadableGroups::default();
+        assert_eq!(named(unreadable.update(failed(&["a/b", "c"]))), ["a/b", "c"]);
+        assert!(unreadable.update(failed(&["a/b", "c"])).is_empty(), "not again while unreadable");
+        assert!(unreadable.update(failed(&["a/b"])).is_empty(), "c reads again");
+        assert_eq!(named(unreadable.update(failed(&["a/b", "c"]))), ["c"], "c fails anew");
+        assert!(unreadable.update(BTreeMap::new()).is_empty());
+        assert_eq!(named(unreadable.update(failed(&["a/b"]))), ["a/b"]);
     }
 }
