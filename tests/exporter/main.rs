@@ -10,6 +10,7 @@ mod check;
 mod compose;
 mod config;
 mod generate;
+mod ha;
 mod readme;
 mod render;
 mod web;
