@@ -11,6 +11,7 @@ mod compose;
 mod config;
 mod generate;
 mod ha;
+mod kubernetes;
 mod readme;
 mod render;
 mod web;
