@@ -22,6 +22,7 @@ pub struct Object<Spec: Serialize> {
 pub struct Metadata {
     pub name: String,
     pub namespace: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: Labels,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<&'static str, String>,

@@ -74,6 +74,7 @@ struct JmxRule {
     name: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<u32>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     labels: BTreeMap<&'static str, &'static str>,
     #[serde(rename = "type")]
     kind: &'static str,
