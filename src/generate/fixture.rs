@@ -50,6 +50,21 @@ pub const OUTBOX_TABLE: &str = "public.outbox";
 pub const SERVER: &str = "outbox";
 pub const KAFKA_CLUSTER: &str = "kafka-prod";
 
+/// The other exporter of an HA pair: same config, same upstreams, its own `instance`.
+pub const SECOND_EXPORTER_INSTANCE: &str = "debezium-exporter-2:9543";
+
+/// The series the second exporter of an HA pair stores for the same upstream object: the
+/// example series with the other `instance`; `None` for a series no exporter scrapes.
+pub fn on_second_exporter(series: &ExampleSeries) -> Option<ExampleSeries> {
+    let selector = series.selector.replaced("instance", SECOND_EXPORTER_INSTANCE)?;
+    Some(ExampleSeries { selector, values: series.values.clone() })
+}
+
+/// The example series as an HA pair of exporters stores them: each one scraped from both.
+pub fn ha_pair(series: &[ExampleSeries]) -> Vec<ExampleSeries> {
+    series.iter().cloned().chain(series.iter().filter_map(on_second_exporter)).collect()
+}
+
 /// A series as the exporter's scrape job stores it.
 pub fn scraped(selector: Selector, settings: &Settings) -> Selector {
     selector.eq("job", settings.exporter_job.clone()).eq("instance", EXPORTER_INSTANCE)

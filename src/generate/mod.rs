@@ -7,11 +7,13 @@
 //! error), `panel` (the dashboard's stable panel ids), `fixture` (the example pipeline the
 //! promtool tests are written on); then `recording` and `rules` (one file per rule group, one
 //! function per alert); `dashboard` (rows apart from their JSON); and the outputs built on
-//! them: `prometheus`, `alertmanager`, `runbook`, and this file, which writes them all.
+//! them: `prometheus`, `alertmanager`, `runbook`, `kubernetes` (deploy/), and this file, which
+//! writes them all.
 
 pub mod alertmanager;
 pub mod dashboard;
 mod fixture;
+pub mod kubernetes;
 mod lang;
 mod options;
 mod panel;
@@ -106,20 +108,22 @@ pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, Genera
         }],
     };
     let with_header = |text: String| format!("{YAML_HEADER}{text}");
-    Ok(BTreeMap::from([
+    let prometheus_rule = prometheus::prometheus_rule(&recordings, &groups, options)?;
+    let dashboard_config_map = yaml(&configmap)?;
+    let manifests = kubernetes::files(settings, prometheus_rule.clone(), dashboard_config_map.clone())?;
+    let mut files = BTreeMap::from([
         ("alerts/debezium-exporter.rules.yml", with_header(prometheus::rules_file(&recordings, &groups, options)?)),
         ("alerts/debezium-exporter.rules.test.yml", with_header(prometheus::test_file(&recordings, &groups, options)?)),
         ("alerts/alertmanager.yml", with_header(alertmanager::config(&alerts)?)),
-        (
-            "alerts/kubernetes/prometheusrule.yaml",
-            with_header(prometheus::prometheus_rule(&recordings, &groups, options)?),
-        ),
+        ("alerts/kubernetes/prometheusrule.yaml", with_header(prometheus_rule)),
         ("dashboards/debezium-cdc.json", dashboard_json),
         ("dashboards/debezium-cdc.import.json", json(&dashboard::import_variant(dashboard))?),
         ("dashboards/provisioning.yaml", with_header(yaml(&providers)?)),
-        ("dashboards/kubernetes/configmap.yaml", with_header(yaml(&configmap)?)),
+        ("dashboards/kubernetes/configmap.yaml", with_header(dashboard_config_map)),
         ("docs/runbook.md", runbook::render(&alerts, &recordings, |alert| dashboard::panel_url(settings, alert))),
-    ]))
+    ]);
+    files.extend(manifests.into_iter().map(|(path, text)| (path, with_header(text))));
+    Ok(files)
 }
 
 /// Writes every generated file under `out`, creating directories as needed.

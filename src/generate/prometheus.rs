@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::dashboard;
-use super::fixture::{ExampleSeries, SERIES_MINUTES, STEP};
+use super::fixture::{ExampleSeries, SECOND_EXPORTER_INSTANCE, SERIES_MINUTES, STEP, ha_pair};
 use super::lang::Text;
 use super::options::{GenerateError, Options, yaml};
 use super::promql::duration;
@@ -261,26 +261,53 @@ fn minutes(value: Duration) -> String {
     duration(value)
 }
 
+/// The same labels as the second exporter of an HA pair gives them: `None` when they carry
+/// no `instance` (an aggregation that drops it gives one result for both exporters).
+fn on_second_exporter(labels: &[(&'static str, String)]) -> Option<Vec<(&'static str, String)>> {
+    labels.iter().any(|(label, _)| *label == "instance").then(|| {
+        let moved = |(label, value): &(&'static str, String)| {
+            (*label, if *label == "instance" { SECOND_EXPORTER_INSTANCE.to_owned() } else { value.clone() })
+        };
+        labels.iter().map(moved).collect()
+    })
+}
+
+/// A recording rule's cases: its example, and the same upstream scraped by an HA pair, which
+/// must record the same values (once per exporter where the rule keeps `instance`).
+fn recording_cases(recording: &Recording) -> Vec<TestCase> {
+    let case = |name: String, series: Vec<ExampleSeries>, expected: Vec<ExpSample>| TestCase {
+        name,
+        interval: minutes(STEP),
+        input_series: input(&series),
+        alert_rule_test: Vec::new(),
+        promql_expr_test: vec![ExprTest {
+            expr: recording.metric.name.to_owned(),
+            eval_time: minutes(recording::EXAMPLE_AT),
+            exp_samples: expected,
+        }],
+    };
+    let expected = &recording.example.expected;
+    let one = |sample: &super::promql::Selector, value: f64| ExpSample { labels: sample.to_string(), value };
+    let pair = expected.iter().flat_map(|(sample, value)| {
+        let second = sample.replaced("instance", SECOND_EXPORTER_INSTANCE);
+        std::iter::once(one(sample, *value)).chain(second.map(|sample| one(&sample, *value)))
+    });
+    vec![
+        case(
+            format!("{} records its example", recording.metric.name),
+            recording.example.input.clone(),
+            expected.iter().map(|(sample, value)| one(sample, *value)).collect(),
+        ),
+        case(
+            format!("{} records the same when an HA pair of exporters scrapes the example", recording.metric.name),
+            ha_pair(&recording.example.input),
+            pair.collect(),
+        ),
+    ]
+}
+
 pub fn test_file(recordings: &[Recording], groups: &[Group], options: &Options) -> Result<String, GenerateError> {
-    let mut tests: Vec<TestCase> = recordings
-        .iter()
-        .map(|recording| TestCase {
-            name: format!("{} records its example", recording.metric.name),
-            interval: minutes(STEP),
-            input_series: input(&recording.example.input),
-            alert_rule_test: Vec::new(),
-            promql_expr_test: vec![ExprTest {
-                expr: recording.metric.name.to_owned(),
-                eval_time: minutes(recording::EXAMPLE_AT),
-                exp_samples: recording
-                    .example
-                    .expected
-                    .iter()
-                    .map(|(sample, value)| ExpSample { labels: sample.to_string(), value: *value })
-                    .collect(),
-            }],
-        })
-        .collect();
+    let mut tests: Vec<TestCase> = recordings.iter().flat_map(recording_cases).collect();
     for alert in groups.iter().flat_map(|group| &group.alerts) {
         let quiet_until = healthy_checked_at(alert.example.holds_from, alert.for_);
         if alert.for_ < STEP || quiet_until > STEP * SERIES_MINUTES || alert.for_.as_secs() % 60 != 0 {
@@ -331,6 +358,19 @@ pub fn test_file(recordings: &[Recording], groups: &[Group], options: &Options) 
             &example.firing,
             at(fires_at, vec![expected(&example.labels, Missing::Refuse)?]),
             implied,
+        ));
+        // An HA pair (two exporters, one config) sees the same pipeline: the alert fires
+        // once per exporter, alike but for `instance`, which Alertmanager's `group_by` leaves
+        // out, so the pair still makes one notification (tests/exporter/generate.rs).
+        let mut pair = vec![expected(&example.labels, Missing::Refuse)?];
+        if let Some(labels) = on_second_exporter(&example.labels) {
+            pair.push(expected(&labels, Missing::Refuse)?);
+        }
+        tests.push(case(
+            format!("{} fires once per exporter of an HA pair, and only once without `instance`", alert.name),
+            &ha_pair(&example.firing),
+            at(fires_at, pair),
+            Vec::new(),
         ));
         tests.push(case(
             format!("{} is still pending one step before {}", alert.name, duration(alert.for_)),

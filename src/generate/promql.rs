@@ -63,6 +63,15 @@ impl Selector {
         self.metric
     }
 
+    /// The same selector with `label="value"` instead of the value it had; `None` when it has
+    /// no `=` matcher on `label` (the HA cases move a scraped series to another `instance`).
+    pub fn replaced(&self, label: &str, value: &str) -> Option<Self> {
+        let mut replaced = self.clone();
+        let matcher = replaced.matchers.iter_mut().find(|(name, op, _)| *name == label && *op == "=")?;
+        matcher.2 = value.to_owned();
+        Some(replaced)
+    }
+
     /// Panics on a label the metric does not have: every definition is built by the unit tests,
     /// so a typo fails `cargo test` rather than producing a selector that never matches.
     /// `job` and `instance` are added by Prometheus to every scraped series.

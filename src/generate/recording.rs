@@ -13,6 +13,10 @@
 //! group's last evaluation, at most one `evaluation_interval` old; thresholds and labels are
 //! those of the raw expression. The promtool tests evaluate this group first
 //! (`group_eval_order`), so their `for` boundaries are exact.
+//!
+//! An aggregation must hold under an HA pair of exporters (see [`once_per_upstream`]): each
+//! rule has a second promtool case fed the same series from two `instance`s, which must record
+//! what one exporter gives (a rule that keeps `instance` records it once per exporter).
 
 use std::time::Duration;
 
@@ -81,6 +85,16 @@ pub struct RecordingExample {
 /// When the examples are checked: once the rate windows are full.
 pub const EXAMPLE_AT: Duration = Duration::from_secs(10 * 60);
 
+/// `expr` (series of `metric`) with one series per upstream object, however many exporters
+/// scrape it. Two exporters of the same config (an HA pair) store every series twice, once
+/// per `instance`; a `sum` across them doubles. The metric's own labels name the object; the
+/// scrape's (`job`, `instance`, and on Kubernetes `pod`, `service`, ...) are dropped, so the
+/// rule does not depend on how the exporters are scraped. The exporters read the same
+/// upstream, so their values agree but for when each polled: `max` takes the freshest.
+pub fn once_per_upstream(metric: &Metric, expr: String) -> String {
+    format!("max by ({}) ({expr})", metric.labels.join(", "))
+}
+
 /// Every recording rule, in file order.
 pub fn recordings(settings: &Settings) -> Vec<Recording> {
     const OTHER_CONNECTOR: &str = "orders-connector";
@@ -97,9 +111,13 @@ pub fn recordings(settings: &Settings) -> Vec<Recording> {
     vec![
         Recording {
             metric: &EVENTS_SEEN_RATE,
+            // Summed over a connector's beans, each bean once: an HA pair stores it twice.
             expr: format!(
-                "sum by (cluster, connector) (rate({}[{RATE_WINDOW}]))",
-                Selector::of(&catalog::NUMBER_OF_EVENTS_SEEN_TOTAL)
+                "sum by (cluster, connector) ({})",
+                once_per_upstream(
+                    &catalog::NUMBER_OF_EVENTS_SEEN_TOTAL,
+                    format!("rate({}[{RATE_WINDOW}])", Selector::of(&catalog::NUMBER_OF_EVENTS_SEEN_TOTAL))
+                )
             ),
             example: RecordingExample {
                 // 60 and 120 events a minute.

@@ -10,6 +10,8 @@ mod check;
 mod compose;
 mod config;
 mod generate;
+mod ha;
+mod kubernetes;
 mod readme;
 mod render;
 mod web;

@@ -6,6 +6,7 @@ use crate::catalog::{self, State};
 use crate::generate::lang::Text;
 use crate::generate::panel::PanelId;
 use crate::generate::promql::Selector;
+use crate::generate::recording::once_per_upstream;
 
 /// Connect states as numbers for state timelines: `state=running` → 1 and so on, in the order
 /// Connect's states are rendered.
@@ -55,8 +56,11 @@ pub fn row() -> Row {
     let task_state = |state: State| {
         Selector::of(&catalog::CONNECTOR_TASK_STATE).var("cluster").var("connector").eq("state", state.label())
     };
-    let failed_count =
-        |metric| format!("sum({}) or vector(0)", Selector::of(metric).var("cluster").eq("state", "failed"));
+    // Each cluster's count once, however many exporters (an HA pair) report it.
+    let failed_count = |metric: &'static catalog::Metric| {
+        let counts = Selector::of(metric).var("cluster").eq("state", "failed");
+        format!("sum({}) or vector(0)", once_per_upstream(metric, counts.to_string()))
+    };
     Row {
         id: PanelId(100),
         title: Text::new("커넥터와 태스크", "Connectors and tasks"),
