@@ -93,6 +93,12 @@ pub async fn run(config: &Config) -> Result<Report, sources::SetupError> {
         .map(|(configured, target)| source::poll_once(configured.source.as_ref(), target, &store, configured.timeout));
     futures::future::join_all(polls).await;
 
+    Ok(diagnose(&store))
+}
+
+/// What the store's latest observations need an operator for: what `check` prints and the
+/// status page shows under its pipelines. Reads only the store.
+pub fn diagnose(store: &Store) -> Report {
     let facts = store.facts();
     let mut report = Report { sources: Vec::new(), findings: Vec::new() };
     for target in store.targets() {
@@ -105,13 +111,15 @@ pub async fn run(config: &Config) -> Result<Report, sources::SetupError> {
         });
         match &state.observation {
             Some(observation) => report.findings.extend(observation.findings(&target.name, &facts)),
+            // Not polled yet (only while `serve` starts): nothing known, nothing to say.
+            None if !state.polled => {}
             None => {
                 report.findings.push(unreachable(target.source.as_str(), &target.name, state.last_error.as_deref()))
             }
         }
     }
     report.findings.sort_by(|a, b| a.severity.cmp(&b.severity).then_with(|| a.subject.cmp(&b.subject)));
-    Ok(report)
+    report
 }
 
 fn unreachable(source: &str, target: &str, error: Option<&str>) -> Finding {

@@ -2,7 +2,7 @@
 //! pipelines on PostgreSQL.
 //!
 //! Data flows one way: sources **poll** their upstreams into the **snapshot** store, and
-//! `/metrics` **renders** from the store without ever awaiting an upstream.
+//! `/metrics` and the status page **render** from the store without ever awaiting an upstream.
 
 pub mod catalog;
 pub mod check;
@@ -16,4 +16,5 @@ pub mod server;
 pub mod snapshot;
 pub mod source;
 pub mod sources;
+pub mod status;
 pub mod text;

@@ -200,7 +200,9 @@ async fn run(config: Config, web: WebConfigFile) -> anyhow::Result<()> {
     }
 
     let address = config.listen_address()?;
-    let state = Arc::new(AppState::new(store, config.web.telemetry_path.clone(), web.basic_auth_users));
+    let state = AppState::new(store, config.web.telemetry_path.clone(), web.basic_auth_users)
+        .with_status(debezium_exporter::status::Settings::from_config(&config));
+    let state = Arc::new(state);
     let app = server::app(state);
     let limits = listen::Limits {
         max_connections: config.web.max_connections,

@@ -1,4 +1,4 @@
-//! HTTP endpoints: `/metrics`, `/healthz`, `/readyz` and a landing page at `/`.
+//! HTTP endpoints: `/metrics`, `/healthz`, `/readyz` and the status page at `/` (`status`).
 //!
 //! Handlers only read the snapshot store. The exposition text is rendered once per change of
 //! the store (not once per scrape) and kept, with its gzip form, until the next change; the
@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -19,11 +19,10 @@ use axum::routing::get;
 use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use html_escape::encode_text;
 
 use crate::render;
 use crate::snapshot::Store;
-use crate::text::sanitize_for_terminal;
+use crate::status;
 
 /// Prometheus text format, as `promtool` and Prometheus expect it.
 const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -34,6 +33,7 @@ pub struct AppState {
     pub telemetry_path: String,
     logins: Logins,
     rendered: Mutex<Option<Rendered>>,
+    status: status::Settings,
 }
 
 /// Basic auth against the exporter-toolkit users, with bcrypt paid once per credential.
@@ -106,7 +106,14 @@ struct Rendered {
 
 impl AppState {
     pub fn new(store: Arc<Store>, telemetry_path: String, basic_auth_users: HashMap<String, String>) -> Self {
-        AppState { store, telemetry_path, logins: Logins::new(basic_auth_users), rendered: Mutex::new(None) }
+        let status = status::Settings { telemetry_path: telemetry_path.clone(), ..status::Settings::default() };
+        AppState { store, telemetry_path, logins: Logins::new(basic_auth_users), rendered: Mutex::new(None), status }
+    }
+
+    /// The status page's settings (runbook URL, thresholds, refresh) from the configuration.
+    pub fn with_status(mut self, status: status::Settings) -> Self {
+        self.status = status;
+        self
     }
 
     /// The exposition text for the store's current generation, rendered at most once.
@@ -221,67 +228,15 @@ fn base64_decode(encoded: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
-    let mut page = String::new();
-    page.push_str("<!doctype html><html><head><meta charset=\"utf-8\"><title>debezium-exporter</title>");
-    page.push_str("<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}.bad{color:#b00}.ok{color:#070}</style></head><body>");
-    page.push_str(&format!(
-        "<h1>debezium-exporter</h1><p>Version {} ({}). Metrics: <a href=\"{path}\">{path}</a></p>",
-        render::VERSION,
-        render::REVISION,
-        path = encode_text(&state.telemetry_path),
-    ));
-    page.push_str("<h2>Sources</h2><table><tr><th>source</th><th>target</th><th>up</th><th>last success</th><th>last error</th></tr>");
-    for target in state.store.targets() {
-        let target_state = target.state();
-        let last_success = target_state
-            .last_success
-            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-            .map(|since| {
-                humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(since.as_secs())).to_string()
-            })
-            .unwrap_or_else(|| "never".to_owned());
-        let up = if !target_state.polled {
-            "<td>not polled yet</td>".to_owned()
-        } else if target_state.up {
-            "<td class=\"ok\">up</td>".to_owned()
-        } else {
-            "<td class=\"bad\">down</td>".to_owned()
-        };
-        page.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td>{up}<td>{last_success}</td><td>{}</td></tr>",
-            target.source.as_str(),
-            shown(&target.name),
-            shown(target_state.last_error.as_deref().unwrap_or("")),
-        ));
-    }
-    page.push_str("</table>");
-    for target in state.store.targets() {
-        let Some(observation) = target.state().observation else { continue };
-        let lines = observation.summary();
-        if lines.is_empty() {
-            continue;
-        }
-        page.push_str(&format!("<h2>{} {}</h2><table>", target.source.as_str(), shown(&target.name)));
-        for line in lines {
-            page.push_str(&format!(
-                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
-                shown(&line.subject),
-                if line.healthy { "ok" } else { "bad" },
-                shown(&line.state),
-                shown(line.detail.as_deref().unwrap_or("")),
-            ));
-        }
-        page.push_str("</table>");
-    }
-    page.push_str("</body></html>\n");
-    Html(page)
-}
-
-/// Upstream text on the page: HTML-escaped, and without the escape sequences and control
-/// characters a terminal would obey when someone reads the page with `curl`.
-fn shown(text: &str) -> String {
-    encode_text(&sanitize_for_terminal(text)).into_owned()
+/// The status page, in the language `?lang=` or `Accept-Language` asks for (`status::Lang`).
+async fn landing(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Html<String> {
+    let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
+    let lang = status::Lang::choose(query.get("lang").map(String::as_str), accepted);
+    Html(status::render(&state.store, &state.status, lang, SystemTime::now()))
 }
 
 #[cfg(test)]

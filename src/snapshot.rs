@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::catalog::{ErrorReason, Metric, Severity, SourceKind};
 use crate::join::Facts;
+use crate::join::pipeline::Part;
 
 /// What one successful poll of one source target saw.
 ///
@@ -25,7 +26,7 @@ pub trait Observation: Send + Sync + 'static {
     /// own is rendered meanwhile (no stale series); once it answers, only what it says counts.
     fn share_last_known(&self, _target: &str, _facts: &mut Facts) {}
     fn render(&self, target: &str, facts: &Facts, out: &mut Samples);
-    /// Human-readable lines for the landing page.
+    /// Human-readable lines for the status page, with the pipeline part each describes.
     fn summary(&self) -> Vec<StatusLine> {
         Vec::new()
     }
@@ -35,13 +36,15 @@ pub trait Observation: Send + Sync + 'static {
     }
 }
 
-/// One line on the landing page: a connector, a task, a slot.
+/// One line on the status page: a connector, a task, a slot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusLine {
     pub subject: String,
     pub state: String,
     pub healthy: bool,
     pub detail: Option<String>,
+    /// What this line is of a pipeline, with its key figures, for the join that draws it.
+    pub part: Option<Part>,
 }
 
 /// The samples of one metric: label values (in the metric's label order) and the value.

@@ -3,12 +3,14 @@
 //!
 //! - [`facts`]: gathered from every observation before rendering (a slot's connector, the
 //!   streaming MBeans the JMX bridges saw);
-//! - [`published`]: handed from poll to poll (which outbox rows reached Kafka).
+//! - [`published`]: handed from poll to poll (which outbox rows reached Kafka);
+//! - [`pipeline`]: the parts of one Debezium pipeline, end to end, for the status page.
 //!
 //! It imports only the catalog and the configuration, so the poll core and every source can
 //! import it.
 
 pub mod facts;
+pub mod pipeline;
 pub mod published;
 
 pub use facts::{DebeziumConnector, Facts, JmxFacts, StreamingBean};

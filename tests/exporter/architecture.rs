@@ -23,8 +23,10 @@ const RULE: &[(&str, &[&str])] = &[
     // What reads the store.
     ("render", &["catalog", "text", "join", "snapshot"]),
     ("listen", &["config", "text"]),
-    ("server", &["catalog", "config", "text", "join", "snapshot", "render", "listen"]),
+    ("server", &["catalog", "config", "text", "join", "snapshot", "render", "listen", "status"]),
     ("check", &["catalog", "config", "text", "join", "snapshot", "source", "sources"]),
+    // The status page draws the joined pipelines and `check`'s findings from the store.
+    ("status", &["catalog", "config", "text", "join", "snapshot", "check"]),
     // The generator knows the catalog and its own settings, nothing that polls.
     ("generate", &["catalog", "config::generate"]),
 ];

@@ -8,3 +8,4 @@ mod common;
 mod internal_topics;
 mod postgres_down;
 mod runbook;
+mod status_page;

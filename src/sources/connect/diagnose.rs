@@ -4,6 +4,7 @@
 use super::model::{ConnectCluster, Trace};
 use crate::catalog::{Anchor, Severity, State};
 use crate::join::Facts;
+use crate::join::pipeline::{ConnectorPart, DebeziumKeys, Part};
 use crate::snapshot::{Finding, StatusLine};
 use crate::text::{percent_encode_segment, shell_quote};
 
@@ -14,7 +15,19 @@ const SNAPSHOT_ONLY: &str = "initial_only";
 pub(super) fn summary(polled: &ConnectCluster) -> Vec<StatusLine> {
     let mut lines = Vec::new();
     for connector in &polled.connectors {
-        lines.push(status_line(connector.name.clone(), connector.state, connector.trace.as_ref()));
+        let mut line = status_line(connector.name.clone(), connector.state, connector.trace.as_ref());
+        line.part = Some(Part::Connector(ConnectorPart {
+            name: connector.name.clone(),
+            state: connector.state,
+            tasks: connector.tasks.iter().map(|task| (task.id, task.state)).collect(),
+            debezium: connector.debezium.as_ref().map(|debezium| DebeziumKeys {
+                database: debezium.database.clone(),
+                slot: debezium.slot.clone(),
+                topic_prefix: debezium.topic_prefix.clone(),
+                outbox: debezium.outbox.clone(),
+            }),
+        }));
+        lines.push(line);
         for task in &connector.tasks {
             lines.push(status_line(format!("{}/task-{}", connector.name, task.id), task.state, task.trace.as_ref()));
         }
@@ -25,6 +38,7 @@ pub(super) fn summary(polled: &ConnectCluster) -> Vec<StatusLine> {
             state: "unreadable".to_owned(),
             healthy: false,
             detail: Some(format!("left out of the metrics: {}", skipped.reason)),
+            part: None,
         });
     }
     lines
@@ -147,6 +161,7 @@ fn status_line(subject: String, state: Option<State>, trace: Option<&Trace>) -> 
             Some(cause) => format!("{} — {cause}", trace.head),
             None => trace.head.clone(),
         }),
+        part: None,
     }
 }
 

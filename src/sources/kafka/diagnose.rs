@@ -3,6 +3,7 @@
 
 use super::model::{CommittedOffset, KafkaState};
 use crate::catalog::{Anchor, Severity};
+use crate::join::pipeline::{GroupPart, Part, TopicPart};
 use crate::snapshot::{Finding, StatusLine};
 
 /// A missing internal topic is critical (runbook step 3b deletes these), one that is not
@@ -42,7 +43,8 @@ pub(super) fn findings(state: &KafkaState, cluster: &str) -> Vec<Finding> {
     findings
 }
 
-/// One line per internal topic, then one per watched group with its total lag.
+/// One line per internal topic, one per watched topic with its newest record, then one per
+/// watched group with its total lag.
 pub(super) fn status_lines(state: &KafkaState) -> Vec<StatusLine> {
     let mut lines: Vec<StatusLine> = state
         .internal_topics
@@ -58,15 +60,29 @@ pub(super) fn status_lines(state: &KafkaState) -> Vec<StatusLine> {
             .to_owned(),
             healthy: topic.present && topic.compacted != Some(false),
             detail: None,
+            part: None,
         })
         .collect();
+    for (topic, newest) in &state.newest_records {
+        lines.push(StatusLine {
+            subject: format!("topic {topic}"),
+            state: if newest.is_some() { "has records" } else { "no record read" }.to_owned(),
+            healthy: true,
+            detail: None,
+            part: Some(Part::Topic(TopicPart { name: topic.clone(), newest_millis: *newest })),
+        });
+    }
     for group in &state.groups {
         let lag: i64 = group.committed.iter().filter_map(CommittedOffset::lag).sum();
+        let mut topics: Vec<String> = group.committed.iter().map(|committed| committed.topic.clone()).collect();
+        topics.sort();
+        topics.dedup();
         lines.push(StatusLine {
             subject: format!("group {}", group.name),
             state: format!("lag {lag}"),
             healthy: true,
             detail: group.members.map(|members| format!("{members} members")),
+            part: Some(Part::Group(GroupPart { name: group.name.clone(), lag, topics })),
         });
     }
     lines

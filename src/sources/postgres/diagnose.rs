@@ -4,6 +4,7 @@
 use super::model::DatabaseState;
 use crate::catalog::{Anchor, Severity, bytes_text};
 use crate::join::Facts;
+use crate::join::pipeline::{OutboxPart, Part, SlotPart};
 use crate::snapshot::{Finding, StatusLine};
 
 /// What needs an operator's attention, for `check`: every logical slot that is lost,
@@ -81,13 +82,25 @@ pub fn summary(database: &DatabaseState) -> Vec<StatusLine> {
             (None, true) => "active".to_owned(),
             (None, false) => "inactive".to_owned(),
         };
-        let lag = database.lag_bytes(slot.confirmed_lsn()).map(|lag| format!("lag {}", bytes_text(lag)));
-        let retained = database.lag_bytes(slot.restart_lsn).map(|bytes| format!("retains {}", bytes_text(bytes)));
+        let (lag_bytes, retained_bytes) =
+            (database.lag_bytes(slot.confirmed_lsn()), database.lag_bytes(slot.restart_lsn));
+        let lag = lag_bytes.map(|lag| format!("lag {}", bytes_text(lag)));
+        let retained = retained_bytes.map(|bytes| format!("retains {}", bytes_text(bytes)));
         lines.push(StatusLine {
             subject: format!("slot {}", slot.name),
             state,
             healthy: slot.active && !lost,
             detail: Some([lag, retained].into_iter().flatten().collect::<Vec<_>>().join(", ")),
+            part: (slot.slot_type == "logical").then(|| {
+                Part::Slot(SlotPart {
+                    database: slot.database.clone(),
+                    name: slot.name.clone(),
+                    active: slot.active,
+                    wal_status: slot.wal_status.clone(),
+                    lag_bytes,
+                    retained_bytes,
+                })
+            }),
         });
     }
     for outbox in &database.outbox {
@@ -96,6 +109,11 @@ pub fn summary(database: &DatabaseState) -> Vec<StatusLine> {
             state: format!("{} rows", outbox.rows),
             healthy: true,
             detail: outbox.oldest_age_seconds.map(|age| format!("oldest event {age:.0} s old")),
+            part: Some(Part::Outbox(OutboxPart {
+                table: outbox.table.clone(),
+                rows: outbox.rows,
+                oldest_age_seconds: outbox.oldest_age_seconds,
+            })),
         });
     }
     lines
