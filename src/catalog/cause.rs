@@ -75,19 +75,20 @@ impl FailureCause {
         }
     }
 
-    /// Its section in docs/runbook.md (generate/runbook.rs writes one per cause).
+    /// Its section in docs/runbook.md (generate/runbook.rs writes one per cause): `cause-`
+    /// and the label, so an alert's description can link it from its `cause` label alone.
     pub fn anchor(self) -> &'static str {
         match self {
-            FailureCause::PublicationMissing => "cause-publication-missing",
-            FailureCause::ReplicationPermission => "cause-replication-permission",
-            FailureCause::SlotMissing => "cause-slot-missing",
-            FailureCause::SlotInUse => "cause-slot-in-use",
-            FailureCause::SlotInvalidated => "cause-slot-invalidated",
-            FailureCause::DatabaseUnreachable => "cause-database-unreachable",
+            FailureCause::PublicationMissing => "cause-publication_missing",
+            FailureCause::ReplicationPermission => "cause-replication_permission",
+            FailureCause::SlotMissing => "cause-slot_missing",
+            FailureCause::SlotInUse => "cause-slot_in_use",
+            FailureCause::SlotInvalidated => "cause-slot_invalidated",
+            FailureCause::DatabaseUnreachable => "cause-database_unreachable",
             FailureCause::Authentication => "cause-authentication",
-            FailureCause::TransformError => "cause-transform-error",
-            FailureCause::KafkaProduce => "cause-kafka-produce",
-            FailureCause::OffsetCommit => "cause-offset-commit",
+            FailureCause::TransformError => "cause-transform_error",
+            FailureCause::KafkaProduce => "cause-kafka_produce",
+            FailureCause::OffsetCommit => "cause-offset_commit",
             FailureCause::Unknown => "cause-unknown",
         }
     }
@@ -143,7 +144,7 @@ mod tests {
         let labels: HashSet<_> = FailureCause::ALL.iter().map(|cause| cause.label()).collect();
         assert_eq!(labels.len(), FailureCause::ALL.len());
         for cause in FailureCause::ALL {
-            assert_eq!(cause.anchor(), format!("cause-{}", cause.label().replace('_', "-")));
+            assert_eq!(cause.anchor(), format!("cause-{}", cause.label()));
         }
     }
 }

@@ -178,7 +178,7 @@ mod tests {
         assert_eq!(finding.subject, "connect dc1 / connector billing / task 0");
         assert!(finding.problem.contains("ConnectException"), "{}", finding.problem);
         assert!(finding.problem.contains("cause publication_missing"), "{}", finding.problem);
-        assert_eq!(finding.runbook, "cause-publication-missing");
+        assert_eq!(finding.runbook, "cause-publication_missing");
         let create = r#"psql -d 'inventory' -c 'CREATE PUBLICATION "dbz_publication" FOR TABLE "public"."outbox"'"#;
         assert!(finding.actions.iter().any(|action| action.contains(create)), "{:?}", finding.actions);
         assert!(finding.actions.iter().any(|action| action.contains(
