@@ -46,7 +46,7 @@ impl Evidence {
             self.messages.match_indices(keyword).any(|(at, _)| {
                 let after = &self.messages[at + keyword.len()..];
                 let code: String = after
-                    .trim_start_matches(|c: char| matches!(c, ':' | '=' | '[' | '(' | ' '))
+                    .trim_start_matches([':', '=', '[', '(', ' '])
                     .chars()
                     .take_while(char::is_ascii_alphanumeric)
                     .collect();
@@ -56,7 +56,7 @@ impl Evidence {
     }
 
     /// The failure came from talking to PostgreSQL (pgjdbc or Debezium's JDBC layer).
-    fn from_postgres(&self) -> bool {
+    fn is_postgres(&self) -> bool {
         self.passes(&["org.postgresql.", "io.debezium.jdbc.", "io.debezium.connector.postgresql."])
     }
 }
@@ -104,7 +104,7 @@ const RULES: &[Rule] = &[
         ]) || e.sqlstate(&["28p01", "28000"])
     }),
     (FailureCause::DatabaseUnreachable, |e| {
-        e.from_postgres()
+        e.is_postgres()
             && (e.says(&[
                 "java.net.connectexception",
                 "java.net.unknownhostexception",

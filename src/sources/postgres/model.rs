@@ -83,7 +83,7 @@ impl Slot {
             plugin: "pgoutput".to_owned(),
             database: "inventory".to_owned(),
             active,
-            active_pid: active.then_some(4242),
+            active_pid: None,
             restart_lsn: Some(1_000),
             confirmed_flush_lsn: Some(4_000),
             wal_status: Some("extended".to_owned()),
