@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use debezium_exporter::catalog::State;
+use debezium_exporter::catalog::{FailureCause, State};
 use debezium_exporter::server::{self, AppState};
 use debezium_exporter::snapshot::{Observation, Store};
 use debezium_exporter::sources::connect::{ConnectCluster, Connector, DebeziumConfig, Task, Trace};
@@ -34,6 +34,7 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ConnectCluster {
                 trace: (state == State::Failed).then(|| Trace {
                     head: "org.apache.kafka.connect.errors.ConnectException: bench".to_owned(),
                     root_cause: None,
+                    cause: FailureCause::Unknown,
                 }),
                 tasks: (0..tasks_per_connector)
                     .map(|id| {
@@ -45,6 +46,7 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ConnectCluster {
                             trace: failed.then(|| Trace {
                                 head: "io.debezium.DebeziumException: bench".to_owned(),
                                 root_cause: None,
+                                cause: FailureCause::Unknown,
                             }),
                         }
                     })
@@ -54,6 +56,9 @@ fn cluster(connectors: usize, tasks_per_connector: u32) -> ConnectCluster {
                     slot: format!("dbz_orders_{n:04}"),
                     topic_prefix: format!("orders{n:04}"),
                     plugin: "pgoutput".to_owned(),
+                    publication: "dbz_publication".to_owned(),
+                    tables: None,
+                    user: None,
                     snapshot_mode: None,
                     outbox: None,
                 }),

@@ -45,6 +45,22 @@ pub const CONNECTOR_FAILED_TASK_COUNT: Metric = Metric {
     source: SOURCE,
 };
 
+pub const TASK_FAILURE_CAUSE: Metric = Metric {
+    name: "kafka_connect_task_failure_cause",
+    help: "1 while the task is FAILED, with the cause its trace shows (a fixed set, `unknown` when none matches); absent otherwise.",
+    kind: Kind::Gauge,
+    labels: &["cluster", "connector", "task", "cause"],
+    source: SOURCE,
+};
+
+pub const CONNECTOR_FAILURE_CAUSE: Metric = Metric {
+    name: "kafka_connect_connector_failure_cause",
+    help: "1 while the connector itself is FAILED, with the cause its trace shows (a fixed set, `unknown` when none matches); absent otherwise.",
+    kind: Kind::Gauge,
+    labels: &["cluster", "connector", "cause"],
+    source: SOURCE,
+};
+
 pub const CONNECTOR_INFO: Metric = Metric {
     name: "kafka_connect_connector_info",
     help: "Always 1; the labels describe the connector.",
@@ -75,6 +91,8 @@ pub(super) const ALL: &[&Metric] = &[
     &CONNECTOR_STATE,
     &CONNECTOR_TASK_STATE,
     &CONNECTOR_FAILED_TASK_COUNT,
+    &CONNECTOR_FAILURE_CAUSE,
+    &TASK_FAILURE_CAUSE,
     &CONNECTOR_INFO,
     &DEBEZIUM_CONNECTOR_INFO,
     &SKIPPED_CONNECTORS,

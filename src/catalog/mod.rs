@@ -4,6 +4,7 @@
 //! generator (alert rules, dashboards) and the README's metrics reference. Sources refer to
 //! the constants here, never to metric names as strings.
 
+mod cause;
 mod connect;
 mod exporter;
 mod jmx;
@@ -14,6 +15,7 @@ mod postgres;
 mod runbook;
 mod units;
 
+pub use cause::{FailureCause, Restart};
 pub use connect::*;
 pub use exporter::*;
 pub use jmx::*;

@@ -11,15 +11,37 @@ pub struct Facts {
     pub debezium_connectors: Vec<DebeziumConnector>,
     /// What the JMX bridges (Jolokia, jmx_exporter) saw of Debezium's streaming MBeans.
     pub jmx: JmxFacts,
+    /// Logical replication slots as the PostgreSQL sources saw them.
+    pub slots: Vec<SlotHolder>,
 }
 
 impl Facts {
+    /// The slot `slot` of database `database` as some PostgreSQL source saw it. Slot names
+    /// are unique per server, not across servers: with several the first is taken.
+    pub fn slot(&self, database: &str, slot: &str) -> Option<&SlotHolder> {
+        self.slots.iter().find(|known| known.slot == slot && known.database == database)
+    }
+
     /// The Debezium connector whose `topic.prefix` is this MBean `server`, in `cluster` if given.
     pub fn connector_for_server(&self, cluster: Option<&str>, server: &str) -> Option<&DebeziumConnector> {
         self.debezium_connectors
             .iter()
             .find(|known| known.topic_prefix == server && cluster.is_none_or(|cluster| known.cluster == cluster))
     }
+}
+
+/// A logical replication slot, with who holds it: what `check` needs to name the process
+/// behind a connector's `slot_in_use` failure and the state of a lost slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlotHolder {
+    /// The PostgreSQL target (its configured name) that reported it.
+    pub target: String,
+    pub database: String,
+    pub slot: String,
+    /// `active_pid`: the backend holding it, `None` while inactive.
+    pub active_pid: Option<i32>,
+    /// `wal_status` (13+): `lost` once its WAL is gone.
+    pub wal_status: Option<String>,
 }
 
 /// The JMX bridges' share of the facts: enough to tell "RUNNING but not streaming".

@@ -13,5 +13,5 @@ pub mod facts;
 pub mod pipeline;
 pub mod published;
 
-pub use facts::{DebeziumConnector, Facts, JmxFacts, StreamingBean};
+pub use facts::{DebeziumConnector, Facts, JmxFacts, SlotHolder, StreamingBean};
 pub use published::{Newest, OutboxRoute, OutboxRouting, PublishedTopics};

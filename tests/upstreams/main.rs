@@ -9,6 +9,7 @@ mod common;
 
 mod connect;
 mod exposition;
+mod failure_causes;
 mod fault_matrix;
 mod jmx_exporter;
 mod jolokia;

@@ -219,6 +219,10 @@ pub(super) struct ConnectorConfig {
     pub(super) server_name: Option<String>,
     /// `plugin.name`
     pub(super) plugin: Option<String>,
+    /// `publication.name`
+    pub(super) publication: Option<String>,
+    /// `database.user`: named in the `ALTER ROLE` that `check` prints (the password never is read).
+    pub(super) user: Option<String>,
     /// `snapshot.mode`
     pub(super) snapshot_mode: Option<String>,
     /// `table.include.list`
@@ -269,6 +273,8 @@ impl<'de> Deserialize<'de> for ConnectorConfig {
                         "topic.prefix" => &mut config.topic_prefix,
                         "database.server.name" => &mut config.server_name,
                         "plugin.name" => &mut config.plugin,
+                        "publication.name" => &mut config.publication,
+                        "database.user" => &mut config.user,
                         "snapshot.mode" => &mut config.snapshot_mode,
                         "table.include.list" => &mut config.table_include_list,
                         "table.whitelist" => &mut config.table_whitelist,

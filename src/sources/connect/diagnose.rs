@@ -2,7 +2,8 @@
 //! anchors and the commands to paste) and the landing page's status lines.
 
 use super::model::{ConnectCluster, Trace};
-use crate::catalog::{Anchor, Severity, State};
+use super::remedy;
+use crate::catalog::{Anchor, FailureCause, Severity, State};
 use crate::join::Facts;
 use crate::join::pipeline::{ConnectorPart, DebeziumKeys, Part};
 use crate::snapshot::{Finding, StatusLine};
@@ -56,18 +57,24 @@ pub(super) fn findings(polled: &ConnectCluster, cluster: &str, facts: &Facts) ->
             "Read the worker's log around the failure (runbook step 1): grep -F -- {} <connect worker log>",
             shell_quote(name)
         );
-        let restart = format!(
-            "Once the cause is fixed, restart what failed (runbook step 2): curl -X POST {}",
-            command_url(polled, name, "restart?includeTasks=true&onlyFailed=true")
-        );
-        match connector.state {
-            Some(State::Failed) => findings.push(Finding {
+        let restart = command_url(polled, name, "restart?includeTasks=true&onlyFailed=true");
+        // Per failure: its cause, the fix with this pipeline's names, whether a restart helps.
+        let failure = |what: &str, trace: Option<&Trace>, subject: String| {
+            let cause = trace.map_or(FailureCause::Unknown, |trace| trace.cause);
+            let mut actions = vec![log.clone()];
+            actions.extend(remedy::actions(cause, connector, cluster, facts, &restart));
+            Finding {
                 severity: Severity::Critical,
-                subject: subject.clone(),
-                problem: failed("the connector is FAILED", connector.trace.as_ref()),
-                runbook: Anchor::S1Restart.id(),
-                actions: vec![log.clone(), restart.clone()],
-            }),
+                subject,
+                problem: failed(what, cause, trace),
+                runbook: cause.anchor(),
+                actions,
+            }
+        };
+        match connector.state {
+            Some(State::Failed) => {
+                findings.push(failure("the connector is FAILED", connector.trace.as_ref(), subject.clone()))
+            }
             Some(state @ (State::Paused | State::Unassigned | State::Restarting)) => findings.push(Finding {
                 severity: Severity::Warning,
                 subject: subject.clone(),
@@ -131,23 +138,18 @@ pub(super) fn findings(polled: &ConnectCluster, cluster: &str, facts: &Facts) ->
             _ => {}
         }
         for task in connector.tasks.iter().filter(|task| task.state == Some(State::Failed)) {
-            findings.push(Finding {
-                severity: Severity::Critical,
-                subject: format!("{subject} / task {}", task.id),
-                problem: failed("the task is FAILED", task.trace.as_ref()),
-                runbook: Anchor::S1Restart.id(),
-                actions: vec![log.clone(), restart.clone()],
-            });
+            findings.push(failure("the task is FAILED", task.trace.as_ref(), format!("{subject} / task {}", task.id)));
         }
     }
     findings
 }
 
-fn failed(what: &str, trace: Option<&Trace>) -> String {
+fn failed(what: &str, cause: FailureCause, trace: Option<&Trace>) -> String {
+    let why = format!("{what}, cause {}: {}", cause.label(), cause.meaning());
     match trace {
-        Some(Trace { head, root_cause: Some(cause) }) => format!("{what}: {head} ({cause})"),
-        Some(Trace { head, root_cause: None }) => format!("{what}: {head}"),
-        None => what.to_owned(),
+        Some(Trace { head, root_cause: Some(root), .. }) => format!("{why}. Trace: {head} ({root})"),
+        Some(Trace { head, root_cause: None, .. }) => format!("{why}. Trace: {head}"),
+        None => why,
     }
 }
 
@@ -190,7 +192,10 @@ mod tests {
         assert_eq!(finding.severity, Severity::Critical);
         assert_eq!(finding.subject, "connect dc1 / connector billing / task 0");
         assert!(finding.problem.contains("ConnectException"), "{}", finding.problem);
-        assert_eq!(finding.runbook, Anchor::S1Restart.id());
+        assert!(finding.problem.contains("cause publication_missing"), "{}", finding.problem);
+        assert_eq!(finding.runbook, "cause-publication_missing");
+        let create = r#"psql -d 'inventory' -c 'CREATE PUBLICATION "dbz_publication" FOR TABLE "public"."outbox"'"#;
+        assert!(finding.actions.iter().any(|action| action.contains(create)), "{:?}", finding.actions);
         assert!(finding.actions.iter().any(|action| action.contains(
             "curl -X POST 'http://connect:8083/connectors/billing/restart?includeTasks=true&onlyFailed=true'"
         )));

@@ -24,11 +24,13 @@
 //! | `diagnose.rs` | findings for `check` and landing-page lines |
 //! | `error.rs` | [`ConnectError`] |
 
+mod cause;
 mod client;
 mod diagnose;
 mod error;
 mod model;
 mod parse;
+mod remedy;
 mod render;
 mod routing;
 

@@ -1,7 +1,7 @@
 //! What one poll saw of one Connect cluster: its connectors, their tasks, and the Debezium
 //! settings that join a connector to its database, slot and MBeans.
 
-use crate::catalog::State;
+use crate::catalog::{FailureCause, State};
 use crate::join::OutboxRouting;
 
 /// What one poll saw of one Connect cluster.
@@ -45,12 +45,14 @@ pub struct Task {
     pub trace: Option<Trace>,
 }
 
-/// The two lines of a Java stack trace a person needs: the first, and the innermost cause.
+/// The two lines of a Java stack trace a person needs: the first, and the innermost cause;
+/// and the cause the whole trace shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
     pub head: String,
     /// The last `Caused by:` line, when there is one.
     pub root_cause: Option<String>,
+    pub cause: FailureCause,
 }
 
 /// The config keys that join a Debezium connector to its database, slot and MBeans.
@@ -60,6 +62,12 @@ pub struct DebeziumConfig {
     pub slot: String,
     pub topic_prefix: String,
     pub plugin: String,
+    /// `publication.name` (Debezium's default `dbz_publication` when left out).
+    pub publication: String,
+    /// `table.include.list` as configured: what a re-created publication must cover.
+    pub tables: Option<String>,
+    /// `database.user`, for the grants `check` prints.
+    pub user: Option<String>,
     /// `snapshot.mode` as configured (`None`: Debezium's default, `initial`).
     pub snapshot_mode: Option<String>,
     /// Where the outbox EventRouter sends the captured tables' events; `None` without one.

@@ -1,6 +1,7 @@
 //! Pure: Connect's answers → [`ConnectCluster`]. Tested on payloads recorded from real
 //! Connect workers (tests/fixtures/connect).
 
+use super::cause::classify;
 use super::client::{ConnectorConfig, ConnectorsResponse, Expanded, Info, Status};
 use super::error::ConnectError;
 use super::model::{ConnectCluster, Connector, DebeziumConfig, Skipped, Task, Trace};
@@ -109,12 +110,12 @@ fn connector(name: String, info: Option<Info>, status: Option<Status>) -> Connec
     Connector { name, kind, class, state, worker_id, trace, tasks, debezium }
 }
 
-/// The first line of a Java stack trace and its last `Caused by:` line.
-fn trace(trace: &str) -> Option<Trace> {
-    let mut lines = trace.lines().map(str::trim).filter(|line| !line.is_empty());
+/// The first line of a Java stack trace, its last `Caused by:` line and the cause it shows.
+fn trace(text: &str) -> Option<Trace> {
+    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
     let head = lines.next()?.to_owned();
     let root_cause = lines.rfind(|line| line.starts_with("Caused by:")).map(str::to_owned);
-    Some(Trace { head, root_cause })
+    Some(Trace { head, root_cause, cause: classify(text) })
 }
 
 fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConfig> {
@@ -131,6 +132,9 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
         slot: default(&config.slot, "debezium"),
         topic_prefix: config.topic_prefix.clone().or_else(|| config.server_name.clone()).unwrap_or_default(),
         plugin: default(&config.plugin, "decoderbufs"),
+        publication: default(&config.publication, "dbz_publication"),
+        tables: config.table_include_list.clone().or_else(|| config.table_whitelist.clone()),
+        user: config.user.clone(),
         snapshot_mode: config.snapshot_mode.clone(),
         outbox: outbox_routing(config),
     })
@@ -180,6 +184,9 @@ pub(crate) mod tests {
                 slot: "dbz_inventory".into(),
                 topic_prefix: "inventory".into(),
                 plugin: "pgoutput".into(),
+                publication: "dbz_publication".into(),
+                tables: Some("public.outbox".into()),
+                user: Some("debezium".into()),
                 snapshot_mode: None,
                 outbox: Some(OutboxRouting {
                     tables: vec!["public.outbox".into()],

@@ -1,9 +1,9 @@
 //! Connect's observation: the join keys it shares with the other sources, and its samples.
 
 use super::diagnose;
-use super::model::ConnectCluster;
+use super::model::{ConnectCluster, Trace};
 use crate::catalog;
-use crate::catalog::State;
+use crate::catalog::{FailureCause, State};
 use crate::join::{DebeziumConnector, Facts};
 use crate::snapshot::{Finding, Observation, Samples, StatusLine};
 
@@ -67,6 +67,15 @@ impl Observation for ConnectCluster {
             }
             let failed = connector.tasks.iter().filter(|task| task.state == Some(State::Failed)).count();
             out.push(&catalog::CONNECTOR_FAILED_TASK_COUNT, [cluster, name], failed as f64);
+            // One series per failure, only while FAILED: the cause is a label, the trace never.
+            if connector.state == Some(State::Failed) {
+                let cause = failure_cause(connector.trace.as_ref());
+                out.push(&catalog::CONNECTOR_FAILURE_CAUSE, [cluster, name, cause.label()], 1.0);
+            }
+            for task in connector.tasks.iter().filter(|task| task.state == Some(State::Failed)) {
+                let cause = failure_cause(task.trace.as_ref());
+                out.push(&catalog::TASK_FAILURE_CAUSE, [cluster, name, &task.id.to_string(), cause.label()], 1.0);
+            }
             out.push(
                 &catalog::CONNECTOR_INFO,
                 [cluster, name, &connector.kind, &connector.class, &connector.worker_id],
@@ -94,6 +103,11 @@ impl Observation for ConnectCluster {
     fn findings(&self, cluster: &str, facts: &Facts) -> Vec<Finding> {
         diagnose::findings(self, cluster, facts)
     }
+}
+
+/// A failure without a trace is a cause nobody can name.
+fn failure_cause(trace: Option<&Trace>) -> FailureCause {
+    trace.map_or(FailureCause::Unknown, |trace| trace.cause)
 }
 
 fn indicator(on: bool) -> f64 {
@@ -133,6 +147,23 @@ mod tests {
         assert!(text.contains(r#"kafka_connect_connector_failed_task_count ["dc1", "billing"] 1"#), "{text}");
         assert!(text.contains(r#"kafka_connect_worker_task_count ["dc1", "failed"] 1"#), "{text}");
         assert!(text.contains(r#"kafka_connect_worker_connector_count ["dc1", "failed"] 0"#), "{text}");
+        let causes: Vec<&str> = text.lines().filter(|line| line.contains("_failure_cause")).collect();
+        assert_eq!(causes, [r#"kafka_connect_task_failure_cause ["dc1", "billing", "0", "publication_missing"] 1"#]);
+    }
+
+    #[test]
+    fn no_cause_series_without_a_failure() {
+        for name in ["expand-running.json", "expand-paused.json", "expand-stopped.json"] {
+            assert!(!rendered(&cluster(name)).contains("_failure_cause"), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_failure_without_a_trace_is_unknown() {
+        let mut state = cluster("expand-task-failed.json");
+        state.connectors.iter_mut().for_each(|connector| connector.tasks.iter_mut().for_each(|task| task.trace = None));
+        let text = rendered(&state);
+        assert!(text.contains(r#"kafka_connect_task_failure_cause ["dc1", "billing", "0", "unknown"] 1"#), "{text}");
     }
 
     #[test]
@@ -142,6 +173,8 @@ mod tests {
         let text = rendered(&state);
         assert!(text.contains(r#"kafka_connect_worker_connector_count ["dc1", "failed"] 1"#), "{text}");
         assert!(text.contains(r#"kafka_connect_connector_state ["dc1", "billing", "failed"] 1"#), "{text}");
+        let cause = r#"kafka_connect_connector_failure_cause ["dc1", "billing", "publication_missing"] 1"#;
+        assert!(text.contains(cause), "{text}");
     }
 
     #[test]

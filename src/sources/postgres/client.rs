@@ -75,7 +75,7 @@ pub fn plan(server: Server) -> Result<QueryPlan, PostgresError> {
              {max_slot_wal_keep_size} AS max_slot_wal_keep_size_bytes"
         ),
         slots: format!(
-            "SELECT slot_name::text, slot_type, plugin::text, database::text, active, restart_lsn, \
+            "SELECT slot_name::text, slot_type, plugin::text, database::text, active, active_pid, restart_lsn, \
              confirmed_flush_lsn, {wal_status}, {inactive} AS inactive_seconds FROM pg_replication_slots ORDER BY slot_name"
         ),
     })
@@ -112,6 +112,8 @@ pub struct SlotRow {
     /// NULL for physical slots.
     pub database: Option<String>,
     pub active: bool,
+    /// The process holding the slot; NULL while inactive.
+    pub active_pid: Option<i32>,
     pub restart_lsn: Option<u64>,
     pub confirmed_flush_lsn: Option<u64>,
     /// NULL before 13.
@@ -130,6 +132,7 @@ impl SlotRow {
             plugin: row.try_get("plugin")?,
             database: row.try_get("database")?,
             active: row.try_get("active")?,
+            active_pid: row.try_get("active_pid")?,
             restart_lsn: lsn("restart_lsn")?,
             confirmed_flush_lsn: lsn("confirmed_flush_lsn")?,
             wal_status: row.try_get("wal_status")?,

@@ -23,6 +23,9 @@ pub struct Slot {
     /// Database of a logical slot; empty for physical slots.
     pub database: String,
     pub active: bool,
+    /// The process holding the slot, while active: shared with the joins, so `check` can say
+    /// who holds a connector's slot.
+    pub active_pid: Option<i32>,
     pub restart_lsn: Option<u64>,
     pub confirmed_flush_lsn: Option<u64>,
     /// `reserved`, `extended`, `unreserved` or `lost`; `None` before 13.
@@ -80,6 +83,7 @@ impl Slot {
             plugin: "pgoutput".to_owned(),
             database: "inventory".to_owned(),
             active,
+            active_pid: None,
             restart_lsn: Some(1_000),
             confirmed_flush_lsn: Some(4_000),
             wal_status: Some("extended".to_owned()),

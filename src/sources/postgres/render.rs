@@ -7,10 +7,22 @@ use super::diagnose;
 use super::model::DatabaseState;
 use crate::catalog;
 use crate::catalog::WAL_STATUSES;
-use crate::join::Facts;
+use crate::join::{Facts, SlotHolder};
 use crate::snapshot::{Finding, Observation, Samples, StatusLine};
 
 impl Observation for DatabaseState {
+    fn share(&self, db: &str, facts: &mut Facts) {
+        for slot in self.slots.iter().filter(|slot| slot.slot_type == "logical") {
+            facts.slots.push(SlotHolder {
+                target: db.to_owned(),
+                database: slot.database.clone(),
+                slot: slot.name.clone(),
+                active_pid: slot.active_pid,
+                wal_status: slot.wal_status.clone(),
+            });
+        }
+    }
+
     fn render(&self, db: &str, facts: &Facts, out: &mut Samples) {
         out.push(&catalog::WAL_CURRENT_LSN_BYTES, [db], self.current_lsn as f64);
         if let Some(bytes) = self.max_slot_wal_keep_size_bytes {
