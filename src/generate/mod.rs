@@ -109,7 +109,7 @@ pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, Genera
     Ok(BTreeMap::from([
         ("alerts/debezium-exporter.rules.yml", with_header(prometheus::rules_file(&recordings, &groups, options)?)),
         ("alerts/debezium-exporter.rules.test.yml", with_header(prometheus::test_file(&recordings, &groups, options)?)),
-        ("alerts/alertmanager.yml", with_header(alertmanager::config(&alerts)?)),
+        ("alerts/alertmanager.yml", with_header(alertmanager::config(&alerts, settings)?)),
         (
             "alerts/kubernetes/prometheusrule.yaml",
             with_header(prometheus::prometheus_rule(&recordings, &groups, options)?),
