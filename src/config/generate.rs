@@ -109,6 +109,15 @@ pub struct Settings {
     /// How long a group's lag must stay above 0 without falling before ConsumerGroupNotCatchingUp fires.
     #[serde(with = "humantime_serde")]
     pub consumer_group_not_catching_up_for: Duration,
+    /// How long Alertmanager waits to gather a new group's alerts before its first notification.
+    #[serde(with = "humantime_serde")]
+    pub group_wait: Duration,
+    /// How long Alertmanager waits before notifying of alerts added to (or resolved in) a notified group.
+    #[serde(with = "humantime_serde")]
+    pub group_interval: Duration,
+    /// How long Alertmanager waits before repeating a notification that is still firing.
+    #[serde(with = "humantime_serde")]
+    pub repeat_interval: Duration,
     /// The Prometheus `job` that scrapes debezium-exporter (DebeziumExporterAbsent watches its `up`).
     pub exporter_job: String,
     /// URL of docs/runbook.md as your team reads it; each alert links to its anchor there. The
@@ -187,6 +196,9 @@ impl Default for Settings {
             internal_topic_missing_for: Duration::from_secs(60),
             consumer_group_lag_window: Duration::from_secs(10 * 60),
             consumer_group_not_catching_up_for: Duration::from_secs(10 * 60),
+            group_wait: Duration::from_secs(30),
+            group_interval: Duration::from_secs(5 * 60),
+            repeat_interval: Duration::from_secs(4 * 60 * 60),
             exporter_job: "debezium-exporter".to_owned(),
             runbook_url: "docs/runbook.md".to_owned(),
             grafana_url: "http://localhost:3000".to_owned(),

@@ -5,8 +5,10 @@
 use serde::Serialize;
 
 use super::options::{GenerateError, yaml};
+use super::promql::duration;
 use super::rules::{Alert, PIPELINE_FAILURES};
 use crate::catalog::Severity;
+use crate::config::generate::Settings;
 
 /// The labels a failed connector and the alerts it mutes must share (and both carry).
 pub const PIPELINE_LABELS: [&str; 2] = ["cluster", "connector"];
@@ -22,9 +24,9 @@ struct AlertmanagerConfig {
 struct Route {
     receiver: String,
     group_by: Vec<&'static str>,
-    group_wait: &'static str,
-    group_interval: &'static str,
-    repeat_interval: &'static str,
+    group_wait: String,
+    group_interval: String,
+    repeat_interval: String,
     routes: Vec<ChildRoute>,
 }
 
@@ -59,14 +61,14 @@ pub fn muted(alerts: &[Alert]) -> Vec<&'static str> {
     alerts.iter().filter(|alert| alert.muted_by_failed_connector).map(|alert| alert.name).collect()
 }
 
-pub fn config(alerts: &[Alert]) -> Result<String, GenerateError> {
+pub fn config(alerts: &[Alert], settings: &Settings) -> Result<String, GenerateError> {
     let config = AlertmanagerConfig {
         route: Route {
             receiver: receiver(None),
             group_by: vec!["alertname", "cluster", "connector"],
-            group_wait: "30s",
-            group_interval: "5m",
-            repeat_interval: "4h",
+            group_wait: duration(settings.group_wait),
+            group_interval: duration(settings.group_interval),
+            repeat_interval: duration(settings.repeat_interval),
             routes: Severity::ALL
                 .into_iter()
                 .map(|severity| ChildRoute {

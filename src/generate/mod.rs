@@ -114,7 +114,7 @@ pub fn files(options: &Options) -> Result<BTreeMap<&'static str, String>, Genera
     let mut files = BTreeMap::from([
         ("alerts/debezium-exporter.rules.yml", with_header(prometheus::rules_file(&recordings, &groups, options)?)),
         ("alerts/debezium-exporter.rules.test.yml", with_header(prometheus::test_file(&recordings, &groups, options)?)),
-        ("alerts/alertmanager.yml", with_header(alertmanager::config(&alerts)?)),
+        ("alerts/alertmanager.yml", with_header(alertmanager::config(&alerts, settings)?)),
         ("alerts/kubernetes/prometheusrule.yaml", with_header(prometheus_rule)),
         ("dashboards/debezium-cdc.json", dashboard_json),
         ("dashboards/debezium-cdc.import.json", json(&dashboard::import_variant(dashboard))?),

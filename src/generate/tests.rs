@@ -140,7 +140,8 @@ fn inhibition_labels_are_on_both_sides() {
     assert!(!failed_connector.muted_by_failed_connector, "the failed connector must not mute itself");
     // One rule per source; a source does not list its own kind (two failed tasks of one
     // connector both notify).
-    let config: serde_norway::Value = serde_norway::from_str(&alertmanager::config(&alerts).unwrap()).unwrap();
+    let config: serde_norway::Value =
+        serde_norway::from_str(&alertmanager::config(&alerts, &Settings::default()).unwrap()).unwrap();
     let rules = config["inhibit_rules"].as_sequence().unwrap();
     assert_eq!(rules.len(), rules::PIPELINE_FAILURES.len());
     for rule in rules {

@@ -123,6 +123,7 @@ fn store_with_a_claimed_slot() -> Store {
             plugin: "pgoutput".to_owned(),
             database: "inventory".to_owned(),
             active: true,
+            active_pid: None,
             restart_lsn: Some(1_000),
             confirmed_flush_lsn: Some(1_000),
             wal_status: None,

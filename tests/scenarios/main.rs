@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod demo;
 mod internal_topics;
 mod postgres_down;
 mod runbook;
