@@ -63,8 +63,11 @@ async fn check_names_a_failed_task_and_an_abandoned_slot() {
     let failed = finding(&report, &task).unwrap();
     assert_eq!(failed["severity"], "critical");
     assert!(failed["problem"].as_str().unwrap().contains("FAILED"), "{failed:#}");
-    assert_eq!(failed["runbook"], "s1-step-2-restart");
+    // The trace names the missing publication: the finding links that cause's runbook section
+    // and prints the statement that creates it before the restart.
+    assert_eq!(failed["runbook"], "cause-publication_missing");
     let actions = failed["actions"].to_string();
+    assert!(actions.contains(&format!(r#"CREATE PUBLICATION \"{publication}\" FOR TABLE"#)), "{actions}");
     assert!(actions.contains(&format!("/connectors/{name}/restart?includeTasks=true&onlyFailed=true")), "{actions}");
 
     let slot_finding =
