@@ -79,6 +79,7 @@ struct GenerateFlags {
 }
 
 fn main() -> ExitCode {
+    tune_malloc();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Metrics) => {
@@ -108,6 +109,31 @@ fn main() -> ExitCode {
         Some(Command::Check(flags)) => check(&flags),
         Some(Command::Serve(flags)) => serve(&flags),
         None => serve(&cli.serve),
+    }
+}
+
+/// glibc's malloc, set for a process that builds and drops multi-megabyte buffers on whichever
+/// tokio worker is free (docs/soak.md): one arena instead of one per thread that allocated,
+/// and buffers of 128 KiB and more mapped on their own and returned when freed, instead of a
+/// threshold that climbs to 32 MiB after the first large free and leaves later buffers
+/// resident in the heap. Left alone when the environment sets any of glibc's malloc settings
+/// (`MALLOC_ARENA_MAX=16` is glibc's own default on two cores), and where the C library is not
+/// glibc.
+fn tune_malloc() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let set_outside = std::env::vars_os().any(|(name, _)| {
+            let name = name.to_string_lossy();
+            name.starts_with("MALLOC_") || name == "GLIBC_TUNABLES"
+        });
+        if !set_outside {
+            // SAFETY: mallopt only changes malloc's settings; it runs first thing in main,
+            // before any other thread exists.
+            unsafe {
+                libc::mallopt(libc::M_ARENA_MAX, 1);
+                libc::mallopt(libc::M_MMAP_THRESHOLD, 128 << 10);
+            }
+        }
     }
 }
 

@@ -13,9 +13,13 @@
 //! another table's route shares (two connectors with the default
 //! `outbox.event.${routedByValue}`) cannot tell whose events a record is, so it is not used:
 //! the figure stays absent until `published_topics` says which topics are whose.
+//!
+//! Routes cost memory and CPU at size (docs/soak.md), so they are built only when an outbox
+//! table derives its topics ([`PublishedTopics::wants_routes`]), and a connector's route is
+//! kept across polls while its routing is unchanged.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use regex::Regex;
@@ -31,7 +35,7 @@ use crate::config::NamePattern;
 ///
 /// Debezium's capture filters are regexes it matches against whole names, ignoring case; an
 /// empty include list includes everything.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OutboxRouting {
     /// `table.include.list` entries, matched against `schema.table`.
     pub tables: Vec<String>,
@@ -49,8 +53,8 @@ pub struct OutboxRouting {
 pub struct PublishedTopics {
     max_age: Duration,
     topics: RwLock<HashMap<(String, String), Seen>>,
-    /// Connect cluster → the outbox routes of its connectors, as last polled.
-    routes: RwLock<HashMap<String, Vec<OutboxRoute>>>,
+    /// Connect cluster → the outbox routes of its connectors by connector name, as last polled.
+    routes: RwLock<HashMap<String, BTreeMap<String, OutboxRoute>>>,
     /// (database, `schema.table`) of the outbox tables whose topics are derived from the routes.
     derived_for: Vec<(String, String)>,
     /// What was last logged about each derived table's topics.
@@ -58,33 +62,41 @@ pub struct PublishedTopics {
 }
 
 /// Where one Debezium connector's EventRouter publishes the events of the tables it captures.
+///
+/// The filters are shared with every route that has the same entry (`Arc`): a `Regex` clone
+/// would carry its own match cache, several KB once used, for each connector.
 #[derive(Debug, Clone)]
 pub struct OutboxRoute {
     pub connector: String,
     /// `database.dbname`.
     pub database: String,
+    /// What the route was built from: an unchanged connector keeps its route.
+    routing: OutboxRouting,
     /// Debezium's capture filters ([`OutboxRouting`]), anchored and ignoring case.
-    pub tables: Vec<Regex>,
-    pub excluded_tables: Vec<Regex>,
-    pub schemas: Vec<Regex>,
-    pub excluded_schemas: Vec<Regex>,
+    pub tables: Vec<Arc<Regex>>,
+    pub excluded_tables: Vec<Arc<Regex>>,
+    pub schemas: Vec<Arc<Regex>>,
+    pub excluded_schemas: Vec<Arc<Regex>>,
     pub topics: NamePattern,
 }
 
 impl OutboxRoute {
     pub fn new(connector: &str, database: &str, routing: &OutboxRouting) -> Result<Self, regex::Error> {
         let mut compiled = COMPILED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut filter = |entries: &[String]| -> Result<Vec<Regex>, regex::Error> {
+        let mut filter = |entries: &[String]| -> Result<Vec<Arc<Regex>>, regex::Error> {
             entries.iter().map(|entry| compiled.get(format!("(?i)^(?:{entry})$"), Instant::now())).collect()
         };
         Ok(OutboxRoute {
             connector: connector.to_owned(),
             database: database.to_owned(),
+            routing: routing.clone(),
             tables: filter(&routing.tables)?,
             excluded_tables: filter(&routing.excluded_tables)?,
             schemas: filter(&routing.schemas)?,
             excluded_schemas: filter(&routing.excluded_schemas)?,
-            topics: NamePattern::Regex(compiled.get(format!("^(?:{})$", routing.topic_regex), Instant::now())?),
+            topics: NamePattern::Regex(Regex::clone(
+                &*compiled.get(format!("^(?:{})$", routing.topic_regex), Instant::now())?,
+            )),
         })
     }
 
@@ -92,7 +104,7 @@ impl OutboxRoute {
     /// include lists (an empty one includes everything), excluded by neither exclude list.
     pub fn captures(&self, database: &str, table: &str) -> bool {
         let schema = table.split_once('.').map_or("", |(schema, _)| schema);
-        let any = |filter: &[Regex], name: &str| filter.iter().any(|regex| regex.is_match(name));
+        let any = |filter: &[Arc<Regex>], name: &str| filter.iter().any(|regex| regex.is_match(name));
         self.database == database
             && (self.tables.is_empty() || any(&self.tables, table))
             && !any(&self.excluded_tables, table)
@@ -103,11 +115,10 @@ impl OutboxRoute {
 
 /// The routes' regexes, compiled once per text.
 ///
-/// Every Connect poll rebuilds the routes of every connector, and a compiled `Regex` costs
-/// 15–23 KB and 0.5–2 ms here: 2,000 outbox connectors made 94 MB and seconds of CPU per poll
-/// (docs/soak.md). Connectors mostly share their filters (`public.outbox`), and clones of a
-/// `Regex` share its compiled program, so each text is compiled once and kept while polls
-/// still ask for it.
+/// A compiled `Regex` costs 15–23 KB and 0.5–2 ms here: 2,000 outbox connectors, each
+/// compiling its own, made 94 MB and seconds of CPU per poll (docs/soak.md). Connectors mostly
+/// share their filters (`public.outbox`), so each text is compiled once and kept while routes
+/// being built still ask for it.
 static COMPILED: Mutex<RegexCache> = Mutex::new(RegexCache::new(Duration::from_secs(60)));
 
 /// Two generations of compiled regexes: a text not asked for during a whole generation is
@@ -115,8 +126,8 @@ static COMPILED: Mutex<RegexCache> = Mutex::new(RegexCache::new(Duration::from_s
 struct RegexCache {
     generation: Duration,
     started: Option<Instant>,
-    current: Option<HashMap<String, Regex>>,
-    previous: Option<HashMap<String, Regex>>,
+    current: Option<HashMap<String, Arc<Regex>>>,
+    previous: Option<HashMap<String, Arc<Regex>>>,
 }
 
 impl RegexCache {
@@ -124,7 +135,7 @@ impl RegexCache {
         RegexCache { generation, started: None, current: None, previous: None }
     }
 
-    fn get(&mut self, text: String, now: Instant) -> Result<Regex, regex::Error> {
+    fn get(&mut self, text: String, now: Instant) -> Result<Arc<Regex>, regex::Error> {
         let started = *self.started.get_or_insert(now);
         if now.saturating_duration_since(started) >= self.generation {
             self.previous = self.current.take();
@@ -136,7 +147,7 @@ impl RegexCache {
         }
         let regex = match self.previous.as_mut().and_then(|previous| previous.remove(&text)) {
             Some(regex) => regex,
-            None => Regex::new(&text)?,
+            None => Arc::new(Regex::new(&text)?),
         };
         current.insert(text, regex.clone());
         Ok(regex)
@@ -179,9 +190,40 @@ impl PublishedTopics {
         self
     }
 
-    /// Replaces the outbox routes of Connect `cluster` with this poll's.
-    pub fn record_routes(&self, cluster: &str, routes: Vec<OutboxRoute>) {
-        self.routes.write().expect("outbox routes lock poisoned").insert(cluster.to_owned(), routes);
+    /// Whether any outbox table derives its topics from the routes: without one, nobody reads
+    /// them and the Connect sources need not build them.
+    pub fn wants_routes(&self) -> bool {
+        !self.derived_for.is_empty()
+    }
+
+    /// Replaces the outbox routes of Connect `cluster` with this poll's, given as (connector,
+    /// `database.dbname`, routing). A connector whose database and routing are those of the
+    /// last poll keeps its route; the others' are built. A capture filter the `regex` crate
+    /// cannot compile (an invalid one, or Java's lookarounds and backreferences) leaves its
+    /// connector out.
+    pub fn record_routes<'a>(
+        &self,
+        cluster: &str,
+        routings: impl IntoIterator<Item = (&'a str, &'a str, &'a OutboxRouting)>,
+    ) {
+        let mut routes = self.routes.write().expect("outbox routes lock poisoned");
+        let mut last = routes.remove(cluster).unwrap_or_default();
+        let mut current = BTreeMap::new();
+        for (connector, database, routing) in routings {
+            let kept = last.remove(connector).filter(|route| route.database == database && route.routing == *routing);
+            let route = match kept {
+                Some(route) => route,
+                None => match OutboxRoute::new(connector, database, routing) {
+                    Ok(route) => route,
+                    Err(error) => {
+                        tracing::debug!(connector, "no outbox route: {error}");
+                        continue;
+                    }
+                },
+            };
+            current.insert(connector.to_owned(), route);
+        }
+        routes.insert(cluster.to_owned(), current);
     }
 
     /// Forgets `cluster`'s routes: its poll failed.
@@ -198,7 +240,7 @@ impl PublishedTopics {
         let own = patterns_capturing(&routes, database, table);
         let foreign_route = routes
             .values()
-            .flatten()
+            .flat_map(BTreeMap::values)
             .find(|route| !route.captures(database, table) && own.contains_key(&route.topics.to_string()));
         let other_derived_table = self
             .derived_for
@@ -288,13 +330,13 @@ impl PublishedTopics {
 
 /// The topic patterns of the routes that capture `table` of `database`, keyed by their text.
 fn patterns_capturing(
-    routes: &HashMap<String, Vec<OutboxRoute>>,
+    routes: &HashMap<String, BTreeMap<String, OutboxRoute>>,
     database: &str,
     table: &str,
 ) -> BTreeMap<String, NamePattern> {
     routes
         .values()
-        .flatten()
+        .flat_map(BTreeMap::values)
         .filter(|route| route.captures(database, table))
         .map(|route| (route.topics.to_string(), route.topics.clone()))
         .collect()
@@ -323,13 +365,22 @@ mod tests {
         assert_eq!(published.newest(&[pattern("outbox\\..*")]), None);
     }
 
-    fn route(connector: &str, database: &str, tables: &[&str], topic_regex: &str) -> OutboxRoute {
+    fn route<'a>(connector: &'a str, database: &'a str, tables: &[&str], topic_regex: &str) -> Routed<'a> {
         let routing = OutboxRouting {
             tables: tables.iter().map(|table| (*table).to_owned()).collect(),
             topic_regex: topic_regex.to_owned(),
             ..OutboxRouting::default()
         };
-        OutboxRoute::new(connector, database, &routing).unwrap()
+        (connector, database, routing)
+    }
+
+    type Routed<'a> = (&'a str, &'a str, OutboxRouting);
+
+    fn record(published: &PublishedTopics, cluster: &str, routes: &[Routed<'_>]) {
+        published.record_routes(
+            cluster,
+            routes.iter().map(|(connector, database, routing)| (*connector, *database, routing)),
+        );
     }
 
     fn texts(patterns: &[NamePattern]) -> Vec<String> {
@@ -343,9 +394,10 @@ mod tests {
             ("shop".to_owned(), "public.billing_outbox".to_owned()),
         ]);
         assert!(published.routed_topics("shop", "public.orders_outbox").is_empty(), "no Connect poll yet");
-        published.record_routes(
+        record(
+            &published,
             "c",
-            vec![
+            &[
                 route("orders", "shop", &["public.orders_outbox"], r"orders\..*"),
                 route("billing", "shop", &["public\\.billing_.*"], r"billing\..*"),
                 route("elsewhere", "other", &[], r"other\..*"),
@@ -357,9 +409,10 @@ mod tests {
         assert!(texts(&published.wanted_topics()).iter().all(|text| !text.contains("other")), "not derived for");
 
         // Another connector, of a table not configured here, publishing on the same pattern.
-        published.record_routes(
+        record(
+            &published,
             "c",
-            vec![
+            &[
                 route("orders", "shop", &["public.orders_outbox"], r"orders\..*"),
                 route("legacy", "shop", &["public.legacy_outbox"], r"orders\..*"),
             ],
@@ -367,9 +420,10 @@ mod tests {
         assert!(published.routed_topics("shop", "public.orders_outbox").is_empty());
 
         // Both connectors left at the default replacement: nobody can tell whose a record is.
-        published.record_routes(
+        record(
+            &published,
             "c",
-            vec![
+            &[
                 route("orders", "shop", &["public.orders_outbox"], r"outbox\.event\..*"),
                 route("billing", "shop", &["public.billing_outbox"], r"outbox\.event\..*"),
             ],

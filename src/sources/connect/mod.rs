@@ -139,7 +139,10 @@ impl Source for ConnectSource {
         match &polled {
             Ok(state) => {
                 self.warn_skipped(&state.skipped);
-                self.published.record_routes(&self.cluster, state.outbox_routes());
+                // Built only when an outbox table derives its topics from them (docs/soak.md).
+                if self.published.wants_routes() {
+                    self.published.record_routes(&self.cluster, state.outbox_routings());
+                }
             }
             Err(_) => self.published.forget_routes(&self.cluster),
         }

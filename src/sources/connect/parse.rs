@@ -143,7 +143,7 @@ fn debezium_config(class: &str, config: &ConnectorConfig) -> Option<DebeziumConf
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::join::OutboxRouting;
+    use crate::join::{OutboxRoute, OutboxRouting};
 
     pub(crate) fn fixture(name: &str) -> Vec<u8> {
         let path = format!("{}/tests/fixtures/connect/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -199,7 +199,11 @@ pub(crate) mod tests {
 
     #[test]
     fn outbox_routes_of_the_recorded_connectors() {
-        let routes = cluster("expand-running.json").outbox_routes();
+        let cluster = cluster("expand-running.json");
+        let routes: Vec<OutboxRoute> = cluster
+            .outbox_routings()
+            .map(|(connector, database, routing)| OutboxRoute::new(connector, database, routing).unwrap())
+            .collect();
         assert_eq!(routes.len(), 2);
         for route in &routes {
             assert!(route.captures("inventory", "public.outbox"));

@@ -5,7 +5,7 @@
 
 use super::client::ConnectorConfig;
 use super::model::ConnectCluster;
-use crate::join::{OutboxRoute, OutboxRouting};
+use crate::join::OutboxRouting;
 
 /// The Debezium outbox transform.
 pub const EVENT_ROUTER: &str = "io.debezium.transforms.outbox.EventRouter";
@@ -65,20 +65,13 @@ pub fn replacement_regex(replacement: &str) -> String {
 }
 
 impl ConnectCluster {
-    /// The outbox routes of every Debezium connector with an EventRouter; a connector with a
-    /// capture filter the `regex` crate cannot compile (an invalid one, or Java's lookarounds
-    /// and backreferences) is left out.
-    pub fn outbox_routes(&self) -> Vec<OutboxRoute> {
-        let mut routes = Vec::new();
-        for connector in &self.connectors {
-            let Some(debezium) = &connector.debezium else { continue };
-            let Some(routing) = &debezium.outbox else { continue };
-            match OutboxRoute::new(&connector.name, &debezium.database, routing) {
-                Ok(route) => routes.push(route),
-                Err(error) => tracing::debug!(connector = %connector.name, "no outbox route: {error}"),
-            }
-        }
-        routes
+    /// (connector, `database.dbname`, routing) of every Debezium connector with an EventRouter,
+    /// for [`crate::join::PublishedTopics::record_routes`].
+    pub fn outbox_routings(&self) -> impl Iterator<Item = (&str, &str, &OutboxRouting)> {
+        self.connectors.iter().filter_map(|connector| {
+            let debezium = connector.debezium.as_ref()?;
+            Some((connector.name.as_str(), debezium.database.as_str(), debezium.outbox.as_ref()?))
+        })
     }
 }
 
