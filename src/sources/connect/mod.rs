@@ -43,7 +43,7 @@ use async_trait::async_trait;
 use self::client::{ConnectClient, LegacyAnswer};
 pub use self::error::ConnectError;
 pub use self::model::{ConnectCluster, Connector, DebeziumConfig, Skipped, Task, Trace};
-pub use self::parse::{Parsed, parse, parse_legacy};
+pub use self::parse::{Parsed, parse, parse_legacy, read_trace};
 pub use self::routing::{DEFAULT_ROUTE_TOPIC_REPLACEMENT, EVENT_ROUTER, replacement_regex};
 use crate::catalog::SourceKind;
 use crate::config::ConnectConfig;

@@ -93,7 +93,7 @@ fn connector(name: String, info: Option<Info>, status: Option<Status>) -> Connec
         Some(status) => (
             State::parse(&status.connector.state),
             status.connector.worker_id,
-            status.connector.trace.as_deref().and_then(trace),
+            status.connector.trace.as_deref().and_then(read_trace),
             status
                 .tasks
                 .into_iter()
@@ -101,7 +101,7 @@ fn connector(name: String, info: Option<Info>, status: Option<Status>) -> Connec
                     id: task.id,
                     state: State::parse(&task.state),
                     worker_id: task.worker_id,
-                    trace: task.trace.as_deref().and_then(trace),
+                    trace: task.trace.as_deref().and_then(read_trace),
                 })
                 .collect(),
         ),
@@ -110,8 +110,9 @@ fn connector(name: String, info: Option<Info>, status: Option<Status>) -> Connec
     Connector { name, kind, class, state, worker_id, trace, tasks, debezium }
 }
 
-/// The first line of a Java stack trace, its last `Caused by:` line and the cause it shows.
-fn trace(text: &str) -> Option<Trace> {
+/// The first line of a Java stack trace, its last `Caused by:` line and the cause it shows;
+/// `None` for a trace of blank lines.
+pub fn read_trace(text: &str) -> Option<Trace> {
     let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
     let head = lines.next()?.to_owned();
     let root_cause = lines.rfind(|line| line.starts_with("Caused by:")).map(str::to_owned);
