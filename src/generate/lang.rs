@@ -5,16 +5,7 @@
 use std::time::Duration;
 
 use super::promql::duration;
-
-/// The language of alert annotations and of the dashboard's titles and descriptions (the
-/// runbook carries both).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    /// Korean, like the runbook.
-    #[default]
-    Ko,
-    En,
-}
+pub use crate::catalog::Lang;
 
 /// Text in the runbook's language and in English. Annotation texts may print
 /// `{{ $labels.x }}` for any label the alert's example carries.

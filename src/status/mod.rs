@@ -16,8 +16,8 @@ use std::time::SystemTime;
 
 use crate::snapshot::Store;
 
+pub use crate::catalog::Lang;
 pub use settings::Settings;
-pub use words::Lang;
 
 /// The page, as of `now`, in `lang`.
 pub fn render(store: &Store, settings: &Settings, lang: Lang, now: SystemTime) -> String {

@@ -10,8 +10,8 @@ use html_escape::{encode_double_quoted_attribute, encode_text};
 
 use super::model::{Health, Node, PipelineView, View};
 use super::settings::Settings;
-use super::words::Lang;
 use crate::catalog::Anchor;
+use crate::catalog::Lang;
 use crate::snapshot::Finding;
 use crate::text::sanitize_for_terminal;
 

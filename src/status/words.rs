@@ -1,52 +1,12 @@
-//! The page's own words in English and Korean. Upstream text (names, traces) and the findings
+//! The page's own words in English and Korean (methods of the shared [`Lang`]). Upstream text (names, traces) and the findings
 //! `check` prints stay as they are: the findings are the same text in both languages.
 
 use std::time::Duration;
 
 use super::model::{Figure, Health, Note, StageKind};
-use crate::catalog::{State, bytes_text};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Ko,
-}
+use crate::catalog::{Lang, State, bytes_text};
 
 impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ko => "ko",
-        }
-    }
-
-    /// `?lang=ko|en` first, then the `Accept-Language` language with the highest weight among
-    /// the two; English when neither says.
-    pub fn choose(query: Option<&str>, accept_language: Option<&str>) -> Lang {
-        let parse = |tag: &str| match tag.trim().split(['-', '_']).next().map(str::to_ascii_lowercase).as_deref() {
-            Some("ko") => Some(Lang::Ko),
-            Some("en") => Some(Lang::En),
-            _ => None,
-        };
-        if let Some(lang) = query.and_then(parse) {
-            return lang;
-        }
-        let mut best: Option<(f32, Lang)> = None;
-        for range in accept_language.unwrap_or_default().split(',') {
-            let mut parts = range.split(';');
-            let Some(lang) = parts.next().and_then(parse) else { continue };
-            let weight = parts
-                .filter_map(|param| param.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f32>().ok())
-                .unwrap_or(1.0);
-            if weight > 0.0 && best.is_none_or(|(known, _)| weight > known) {
-                best = Some((weight, lang));
-            }
-        }
-        best.map_or(Lang::En, |(_, lang)| lang)
-    }
-
     fn pick(self, en: &'static str, ko: &'static str) -> &'static str {
         match self {
             Lang::En => en,
@@ -191,16 +151,6 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_query_wins_then_the_heaviest_accepted_language() {
-        assert_eq!(Lang::choose(Some("ko"), Some("en")), Lang::Ko);
-        assert_eq!(Lang::choose(None, Some("ko-KR,ko;q=0.9,en-US;q=0.8")), Lang::Ko);
-        assert_eq!(Lang::choose(None, Some("en-US,en;q=0.9,ko;q=0.8")), Lang::En);
-        assert_eq!(Lang::choose(None, Some("fr, ko;q=0.5")), Lang::Ko);
-        assert_eq!(Lang::choose(None, Some("ko;q=0, de")), Lang::En);
-        assert_eq!(Lang::choose(Some("xx"), None), Lang::En);
-    }
 
     #[test]
     fn figures_read_in_both_languages() {
