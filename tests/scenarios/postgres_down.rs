@@ -51,10 +51,9 @@ const PATIENCE: Duration = Duration::from_secs(90);
 /// default): the window in which the task is RUNNING but stuck and `check` must say step 1.
 /// Longer than the default so that a loaded machine cannot close it before `check` runs.
 const RETRY_WAIT: Duration = Duration::from_secs(30);
-/// The runbook steps `check` must name (docs/runbook.md anchors): read the logs while the
-/// task is RUNNING but stuck, restart it once it is FAILED.
+/// The runbook step `check` must name (a docs/runbook.md anchor) while the task is RUNNING but
+/// stuck: read the logs. Once it is FAILED, the finding names the cause instead (below).
 const STEP_1: &str = "s1-step-1-logs";
-const STEP_2: &str = "s1-step-2-restart";
 /// The `aggregatetype` of our outbox rows.
 const AGGREGATE: &str = "order";
 /// The exporter reads the private server's DSN, password included, from this variable.
@@ -464,7 +463,11 @@ async fn postgres_down(incident: &Incident, exporter: &Exporter, alerting: &Aler
     let findings = findings_of(&json, connector);
     let subjects: Vec<&str> = findings.iter().filter_map(|finding| finding["subject"].as_str()).collect();
     assert_eq!(subjects, [format!("connect {CLUSTER} / connector {connector} / task 0")], "{json}");
-    assert_eq!(findings[0]["runbook"], STEP_2, "{json}");
+    // The trace names the refused connection: the finding links that cause's section, and its
+    // last action is the restart of runbook step 2, which is all it takes once PostgreSQL is back.
+    assert_eq!(findings[0]["runbook"], "cause-database_unreachable", "{json}");
+    let actions = findings[0]["actions"].to_string();
+    assert!(actions.contains("(runbook step 2)") && actions.contains("onlyFailed=true"), "{json}");
     eprintln!("Connect's states while PostgreSQL was down ({:.1?}): {seen}", stopped_at.elapsed());
 
     // PostgreSQL started again. Nothing restarts a FAILED task: it stays FAILED and the slot,

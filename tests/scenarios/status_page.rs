@@ -158,8 +158,8 @@ async fn scenario(names: &Names, connect: &Connect) {
     assert!(text.contains("task 0: FAILED"), "the box shows the task: {text}");
     let links = seen["runbook"].as_array().unwrap();
     assert!(
-        links.iter().any(|href| href.as_str().unwrap().ends_with("docs/runbook.md#s1-step-2-restart")),
-        "a runbook link to step 2: {links:?}"
+        links.iter().any(|href| href.as_str().unwrap().ends_with("docs/runbook.md#cause-publication_missing")),
+        "a runbook link to the cause's section: {links:?}"
     );
     assert_eq!(seen["overflow"], json!([]), "a long trace wraps: {seen:#}");
     eprintln!("status page screenshots: {}", artefacts.display());
