@@ -40,7 +40,7 @@ pub const CONNECTED: Metric = Metric {
 
 pub const CONNECTOR_FRESHNESS: Metric = Metric {
     name: "debezium_connector_freshness",
-    help: "1 for the one state that describes the connector's events now (streaming, idle, lagging, stalled, snapshotting, not_streaming), 0 for the others; from its streaming and snapshot MBeans and its replication slot (docs/sources.md).",
+    help: "1 for the one state that describes the connector's events now (streaming, idle, lagging, stalled, snapshotting, not_streaming), 0 for the others; from its streaming and snapshot MBeans and its replication slot (docs/freshness.md).",
     kind: Kind::Gauge,
     labels: &["cluster", "connector", "state"],
     source: "jolokia, jmx_exporter, postgres",
