@@ -24,7 +24,7 @@ pub const MILLI_SECONDS_BEHIND_SOURCE: Metric = Metric {
 
 pub const MILLI_SECONDS_SINCE_LAST_EVENT: Metric = Metric {
     name: "debezium_metrics_milli_seconds_since_last_event",
-    help: "Milliseconds since Debezium streamed its last event; absent before the first. Idle: this grows while the lag stays small and the slot does not grow. Stalled: the slot grows while this grows.",
+    help: "Milliseconds since Debezium streamed its last event; absent before the first. It grows while the lag stays frozen both when the database is idle and when the connector stalled: debezium_connector_freshness tells the two apart.",
     kind: Kind::Gauge,
     labels: STREAMING,
     source: SOURCE,
@@ -36,6 +36,14 @@ pub const CONNECTED: Metric = Metric {
     kind: Kind::Gauge,
     labels: STREAMING,
     source: SOURCE,
+};
+
+pub const CONNECTOR_FRESHNESS: Metric = Metric {
+    name: "debezium_connector_freshness",
+    help: "1 for the one state that describes the connector's events now (streaming, idle, lagging, stalled, snapshotting, not_streaming), 0 for the others; from its streaming and snapshot MBeans and its replication slot (docs/freshness.md).",
+    kind: Kind::Gauge,
+    labels: &["cluster", "connector", "state"],
+    source: "jolokia, jmx_exporter, postgres",
 };
 
 pub const NUMBER_OF_EVENTS_SEEN_TOTAL: Metric = Metric {
@@ -227,6 +235,7 @@ pub(super) const ALL: &[&Metric] = &[
     &MILLI_SECONDS_SINCE_LAST_EVENT,
     &CONNECTED,
     &CONNECTOR_STREAMING,
+    &CONNECTOR_FRESHNESS,
     &NUMBER_OF_EVENTS_SEEN_TOTAL,
     &NUMBER_OF_EVENTS_FILTERED_TOTAL,
     &NUMBER_OF_COMMITTED_TRANSACTIONS_TOTAL,

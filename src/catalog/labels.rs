@@ -94,6 +94,41 @@ impl State {
     }
 }
 
+/// How fresh a Debezium connector's events are: the `state` of `debezium_connector_freshness`,
+/// exactly one of them 1 (docs/sources.md says how each is derived).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Streaming,
+    Idle,
+    Lagging,
+    Stalled,
+    Snapshotting,
+    NotStreaming,
+}
+
+impl Freshness {
+    pub const ALL: [Freshness; 6] = [
+        Freshness::Streaming,
+        Freshness::Idle,
+        Freshness::Lagging,
+        Freshness::Stalled,
+        Freshness::Snapshotting,
+        Freshness::NotStreaming,
+    ];
+
+    /// The `state` label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            Freshness::Streaming => "streaming",
+            Freshness::Idle => "idle",
+            Freshness::Lagging => "lagging",
+            Freshness::Stalled => "stalled",
+            Freshness::Snapshotting => "snapshotting",
+            Freshness::NotStreaming => "not_streaming",
+        }
+    }
+}
+
 /// `wal_status` values, in the order they are rendered.
 pub const WAL_STATUSES: [&str; 4] = ["reserved", "extended", "unreserved", "lost"];
 

@@ -42,6 +42,10 @@ pub struct SlotHolder {
     pub active_pid: Option<i32>,
     /// `wal_status` (13+): `lost` once its WAL is gone.
     pub wal_status: Option<String>,
+    /// Seconds its confirmed position has stood still, and whether its database changed rows
+    /// of its own meanwhile: what tells a stalled connector from an idle one ([`freshness`](super::freshness)).
+    pub confirmed_still_seconds: f64,
+    pub changed_since_confirmed: bool,
 }
 
 /// The JMX bridges' share of the facts: enough to tell "RUNNING but not streaming".

@@ -4,12 +4,15 @@
 //! - [`facts`]: gathered from every observation before rendering (a slot's connector, the
 //!   streaming MBeans the JMX bridges saw);
 //! - [`published`]: handed from poll to poll (which outbox rows reached Kafka);
+//! - [`freshness`]: whether a connector streams, idles, lags, stalled, snapshots or does not
+//!   stream, from its streaming MBean and its slot;
 //! - [`pipeline`]: the parts of one Debezium pipeline, end to end, for the status page.
 //!
 //! It imports only the catalog and the configuration, so the poll core and every source can
 //! import it.
 
 pub mod facts;
+pub mod freshness;
 pub mod pipeline;
 pub mod published;
 

@@ -8,7 +8,7 @@ use debezium_exporter::catalog::{self, SourceKind, State};
 use debezium_exporter::render::{REVISION, VERSION, collect, encode};
 use debezium_exporter::snapshot::{LAST_KNOWN_FOR, Observation, Store, TargetState};
 use debezium_exporter::sources::connect::{ConnectCluster, Connector, DebeziumConfig, Task};
-use debezium_exporter::sources::postgres::{DatabaseState, Slot};
+use debezium_exporter::sources::postgres::{DatabaseState, Progress, Slot};
 
 fn connector(name: &str, state: State, task_states: &[State]) -> Connector {
     Connector {
@@ -129,6 +129,8 @@ fn store_with_a_claimed_slot() -> Store {
             wal_status: None,
             safe_wal_size_bytes: None,
             inactive_seconds: 0.0,
+            database_changes: Some(0),
+            progress: Progress::default(),
         }],
         ..DatabaseState::default()
     });

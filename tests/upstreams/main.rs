@@ -11,6 +11,7 @@ mod connect;
 mod exposition;
 mod failure_causes;
 mod fault_matrix;
+mod freshness;
 mod jmx_exporter;
 mod jolokia;
 mod kafka;

@@ -10,6 +10,7 @@
 mod connect;
 mod debezium;
 mod exporter;
+mod freshness;
 mod kafka;
 pub mod model;
 mod postgres;
@@ -29,6 +30,7 @@ pub fn groups(settings: &Settings) -> Vec<Group> {
     vec![
         Group { name: "debezium-exporter.connect", alerts: connect::alerts(settings) },
         Group { name: "debezium-exporter.debezium", alerts: debezium::alerts(settings) },
+        Group { name: "debezium-exporter.freshness", alerts: freshness::alerts(settings) },
         Group { name: "debezium-exporter.postgres", alerts: postgres::alerts(settings) },
         Group { name: "debezium-exporter.kafka", alerts: kafka::alerts(settings) },
         Group { name: "debezium-exporter.self", alerts: exporter::alerts(settings) },

@@ -4,7 +4,8 @@
 use super::diagnose;
 use super::mapping::{self, ERRONEOUS_EVENTS, Mapping, TASK, Value, WORKER};
 use super::model::{Attributes, BridgeObservation};
-use crate::catalog::{self, MbeanContext};
+use crate::catalog::{self, Freshness, MbeanContext};
+use crate::join::freshness::{Signals, freshness};
 use crate::join::{Facts, StreamingBean};
 use crate::snapshot::{Observation, Samples, StatusLine};
 
@@ -15,6 +16,34 @@ impl BridgeObservation {
         match facts.connector_for_server(self.connect_cluster.as_deref(), server) {
             Some(known) => (&known.cluster, &known.connector),
             None => (self.connect_cluster.as_deref().unwrap_or_default(), ""),
+        }
+    }
+
+    /// `debezium_connector_freshness` of every connector whose streaming MBean this bridge shows
+    /// and whose `topic.prefix` Connect knows: six series, one of them 1.
+    fn push_freshness(&self, facts: &Facts, out: &mut Samples) {
+        for ((server, context), bean) in &self.reading.debezium {
+            if *context != MbeanContext::Streaming {
+                continue;
+            }
+            let Some(known) = facts.connector_for_server(self.connect_cluster.as_deref(), server) else { continue };
+            let snapshot = self.reading.debezium.get(&(server.clone(), MbeanContext::Snapshot));
+            let signals = Signals {
+                snapshot_running: snapshot.and_then(|bean| bean.attributes.get("snapshotrunning")) == Some(&1.0),
+                connected: bean.attributes.get("connected") == Some(&1.0),
+                behind_ms: bean.attributes.get("millisecondsbehindsource").copied(),
+                since_last_event_ms: bean.attributes.get("millisecondssincelastevent").copied(),
+                slot: facts.slot(&known.database, &known.slot),
+            };
+            let current = freshness(&signals);
+            for state in Freshness::ALL {
+                let value = if state == current { 1.0 } else { 0.0 };
+                out.push(
+                    &catalog::CONNECTOR_FRESHNESS,
+                    [known.cluster.as_str(), &known.connector, state.label()],
+                    value,
+                );
+            }
         }
     }
 
@@ -76,6 +105,7 @@ impl Observation for BridgeObservation {
             push_mapped(out, TASK, attributes, &[cluster, connector, task]);
         }
         push_mapped(out, WORKER, &self.reading.worker, &[worker_cluster, target]);
+        self.push_freshness(facts, out);
     }
 
     fn summary(&self) -> Vec<StatusLine> {
@@ -87,7 +117,7 @@ impl Observation for BridgeObservation {
 mod tests {
     use super::super::model::Reading;
     use super::*;
-    use crate::join::DebeziumConnector;
+    use crate::join::{DebeziumConnector, SlotHolder};
 
     fn facts() -> Facts {
         Facts {
@@ -115,6 +145,38 @@ mod tests {
         assert!(out.get(&catalog::MILLI_SECONDS_BEHIND_SOURCE).is_empty());
         let since = out.get(&catalog::MILLI_SECONDS_SINCE_LAST_EVENT);
         assert_eq!(since, [(vec!["dc1".to_owned(), "orders-cdc".to_owned(), "orders".to_owned()], 1500.0)]);
+    }
+
+    #[test]
+    fn freshness_is_one_state_of_six_from_the_beans_and_the_slot() {
+        let mut reading = Reading::default();
+        reading.debezium_attribute("orders", MbeanContext::Streaming, "Connected", 1.0);
+        reading.debezium_attribute("orders", MbeanContext::Streaming, "MilliSecondsBehindSource", 120.0);
+        reading.debezium_attribute("orders", MbeanContext::Streaming, "MilliSecondsSinceLastEvent", 3_600_000.0);
+        reading.debezium_attribute("unknown", MbeanContext::Streaming, "Connected", 1.0);
+        let observation = BridgeObservation { reading, connect_cluster: None };
+        let current = |facts: &Facts| {
+            let mut out = Samples::default();
+            observation.render("w1", facts, &mut out);
+            let series = out.get(&catalog::CONNECTOR_FRESHNESS).to_vec();
+            assert_eq!(series.len(), 6, "six states, for the connector Connect knows only");
+            let ones: Vec<_> =
+                series.iter().filter(|(_, value)| *value == 1.0).map(|(labels, _)| labels.clone()).collect();
+            assert_eq!(ones.len(), 1);
+            ones[0].clone()
+        };
+        let mut facts = facts();
+        assert_eq!(current(&facts), ["dc1", "orders-cdc", "idle"], "no slot seen: the frozen lag reads idle");
+        facts.slots.push(SlotHolder {
+            target: "inventory".into(),
+            database: "inventory".into(),
+            slot: "orders".into(),
+            active_pid: Some(7),
+            wal_status: None,
+            confirmed_still_seconds: 3_600.0,
+            changed_since_confirmed: true,
+        });
+        assert_eq!(current(&facts), ["dc1", "orders-cdc", "stalled"], "its database's changes wait in the slot");
     }
 
     #[test]

@@ -76,7 +76,9 @@ pub fn plan(server: Server) -> Result<QueryPlan, PostgresError> {
         ),
         slots: format!(
             "SELECT slot_name::text, slot_type, plugin::text, database::text, active, active_pid, restart_lsn, \
-             confirmed_flush_lsn, {wal_status}, {inactive} AS inactive_seconds FROM pg_replication_slots ORDER BY slot_name"
+             confirmed_flush_lsn, {wal_status}, {inactive} AS inactive_seconds, \
+             (SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = database) \
+             AS database_changes FROM pg_replication_slots ORDER BY slot_name"
         ),
     })
 }
@@ -121,6 +123,8 @@ pub struct SlotRow {
     pub safe_wal_size: Option<i64>,
     /// Seconds since `inactive_since` (17+); NULL before 17 and while active.
     pub inactive_seconds: Option<f64>,
+    /// The slot's database's own row changes so far (`pg_stat_database`); NULL for physical slots.
+    pub database_changes: Option<i64>,
 }
 
 impl SlotRow {
@@ -138,6 +142,7 @@ impl SlotRow {
             wal_status: row.try_get("wal_status")?,
             safe_wal_size: row.try_get("safe_wal_size")?,
             inactive_seconds: row.try_get("inactive_seconds")?,
+            database_changes: row.try_get("database_changes")?,
         })
     }
 }

@@ -28,6 +28,7 @@ mod diagnose;
 mod error;
 mod model;
 mod parse;
+mod progress;
 mod render;
 pub mod tls;
 
@@ -44,8 +45,9 @@ use crate::source::{PollError, Source};
 pub use client::{APPLICATION_NAME, INDEXED_COLUMN, MIN_VERSION_NUM, OutboxQueries, QueryPlan, Server, plan};
 use client::{ConnectOptions, Connection, OutboxStatements};
 pub use error::PostgresError;
-pub use model::{DatabaseState, OutboxState, Slot};
+pub use model::{DatabaseState, OutboxState, Progress, Slot};
 pub use parse::InactivityClock;
+use progress::ProgressClock;
 
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// The longest wait between connection attempts: a recovered database is seen again within
@@ -94,6 +96,7 @@ struct Session {
     connected: Option<Connected>,
     backoff: Backoff,
     clock: InactivityClock,
+    progress: ProgressClock,
     /// Set while a poll runs. Still set when the next poll starts means the poll loop's
     /// timeout dropped the last one mid-query: its connection may be silent for good (a
     /// half-open TCP connection after a firewall dropped its state), so it is not reused.
@@ -140,7 +143,7 @@ impl PostgresSource {
     }
 
     async fn poll_session(&self, session: &mut Session) -> Result<Arc<dyn Observation>, PollError> {
-        let Session { connected: slot, backoff, clock, .. } = session;
+        let Session { connected: slot, backoff, clock, progress, .. } = session;
         if slot.as_ref().is_some_and(|connected| connected.connection.client.is_closed()) {
             *slot = None;
         }
@@ -160,7 +163,7 @@ impl PostgresSource {
             }
         }
         let connected = slot.as_mut().expect("connected just above");
-        let observed = self.observe(connected, clock).await;
+        let observed = self.observe(connected, clock, progress).await;
         if connected.connection.client.is_closed() {
             *slot = None;
         }
@@ -171,11 +174,14 @@ impl PostgresSource {
         &self,
         connected: &mut Connected,
         clock: &mut InactivityClock,
+        progress: &mut ProgressClock,
     ) -> Result<DatabaseState, PostgresError> {
         let Connected { connection, outbox: statements } = connected;
         // Slots before the LSN: a consumer confirming in between then still shows lag ≥ 0.
         let rows = connection.slots().await?;
-        let slots = parse::slots(rows, clock, Instant::now());
+        let now = Instant::now();
+        let mut slots = parse::slots(rows, clock, now);
+        progress.observe(&mut slots, now);
         let wal = connection.wal(&self.db).await?;
         let mut state = parse::database(wal, slots)?;
 

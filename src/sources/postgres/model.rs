@@ -33,6 +33,19 @@ pub struct Slot {
     pub safe_wal_size_bytes: Option<i64>,
     /// 0 while active.
     pub inactive_seconds: f64,
+    /// The slot's database's own row changes so far (`pg_stat_database`); `None` for physical slots.
+    pub database_changes: Option<i64>,
+    /// How `confirmed_flush_lsn` moves from poll to poll ([`ProgressClock`](super::progress::ProgressClock)).
+    pub progress: Progress,
+}
+
+/// Whether a slot's consumer keeps up with its database, measured across polls.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Progress {
+    /// Seconds the confirmed position has stood still (since this exporter first saw it).
+    pub still_seconds: f64,
+    /// The database changed rows of its own since the confirmed position last moved.
+    pub changed_since: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +102,8 @@ impl Slot {
             wal_status: Some("extended".to_owned()),
             safe_wal_size_bytes: None,
             inactive_seconds: if active { 0.0 } else { 42.0 },
+            database_changes: Some(0),
+            progress: Progress::default(),
         }
     }
 
@@ -99,6 +114,7 @@ impl Slot {
             plugin: String::new(),
             database: String::new(),
             confirmed_flush_lsn: None,
+            database_changes: None,
             restart_lsn: Some(restart_lsn),
             ..Slot::logical(name, true)
         }

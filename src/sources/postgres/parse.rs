@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::client::{OutboxRow, SlotRow, WalRow};
 use super::error::PostgresError;
-use super::model::{DatabaseState, OutboxState, Slot};
+use super::model::{DatabaseState, OutboxState, Progress, Slot};
 
 /// Measures how long slots have been inactive on servers that do not say (before 17).
 #[derive(Debug, Default)]
@@ -52,6 +52,8 @@ pub fn slots(rows: Vec<SlotRow>, clock: &mut InactivityClock, now: Instant) -> V
             confirmed_flush_lsn: row.confirmed_flush_lsn,
             wal_status: row.wal_status,
             safe_wal_size_bytes: row.safe_wal_size,
+            database_changes: row.database_changes,
+            progress: Progress::default(),
         })
         .collect();
     clock.retain(&slots);
@@ -120,6 +122,7 @@ mod tests {
             wal_status: None,
             safe_wal_size: None,
             inactive_seconds: None,
+            database_changes: None,
         }
     }
 

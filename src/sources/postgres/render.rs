@@ -19,6 +19,8 @@ impl Observation for DatabaseState {
                 slot: slot.name.clone(),
                 active_pid: slot.active_pid,
                 wal_status: slot.wal_status.clone(),
+                confirmed_still_seconds: slot.progress.still_seconds,
+                changed_since_confirmed: slot.progress.changed_since,
             });
         }
     }
