@@ -10,8 +10,7 @@ use html_escape::{encode_double_quoted_attribute, encode_text};
 
 use super::model::{Health, Node, PipelineView, View};
 use super::settings::Settings;
-use crate::catalog::Anchor;
-use crate::catalog::Lang;
+use crate::catalog::{Anchor, FailureCause, Lang};
 use crate::snapshot::Finding;
 use crate::text::sanitize_for_terminal;
 
@@ -154,14 +153,18 @@ fn findings_html(page: &mut String, findings: &[Finding], settings: &Settings, l
             let _ = write!(page, "<li><code>{}</code></li>", shown(action));
         }
         let href = format!("{}#{}", settings.runbook_url, finding.runbook);
-        let title =
-            Anchor::ALL.iter().find(|anchor| anchor.id() == finding.runbook).map_or(finding.runbook, |a| a.title());
+        let step =
+            Anchor::ALL.iter().find(|anchor| anchor.id() == finding.runbook).map(|anchor| anchor.title().to_owned());
+        let cause = FailureCause::ALL.iter().find(|cause| cause.anchor() == finding.runbook);
+        let title = step
+            .or_else(|| cause.map(|cause| format!("{}: {}", lang.failure_cause(), cause.label())))
+            .unwrap_or_else(|| finding.runbook.to_owned());
         let _ = write!(
             page,
             "</ol><div>{}: <a class=\"runbook\" href=\"{}\">{}</a></div></li>",
             lang.runbook(),
             encode_double_quoted_attribute(&href),
-            encode_text(title),
+            encode_text(&title),
         );
     }
     page.push_str("</ul></section>");
@@ -266,5 +269,24 @@ mod tests {
                 && page.contains("조치할 항목이 없습니다")
         );
         assert!(page.contains("<a href=\"?lang=en\""));
+    }
+
+    #[test]
+    fn a_cause_section_is_linked_by_its_cause_and_a_step_by_its_title() {
+        let finding = |runbook: &'static str| Finding {
+            severity: Severity::Critical,
+            subject: "connect dc1 / connector billing / task 0".to_owned(),
+            problem: "the task is FAILED".to_owned(),
+            runbook,
+            actions: vec![],
+        };
+        let cause = FailureCause::PublicationMissing.anchor();
+        let page = html(&view("billing", vec![finding(cause)]), &Settings::default(), Lang::En);
+        assert!(page.contains("#cause-publication_missing\">failure cause: publication_missing</a>"), "{page}");
+        let page = html(&view("billing", vec![finding(cause)]), &Settings::default(), Lang::Ko);
+        assert!(page.contains(">실패 원인: publication_missing</a>"), "{page}");
+        let step = Anchor::S1Restart;
+        let page = html(&view("billing", vec![finding(step.id())]), &Settings::default(), Lang::En);
+        assert!(page.contains(&format!(">{}</a>", encode_text(step.title()))), "{page}");
     }
 }

@@ -108,6 +108,11 @@ impl Lang {
         self.pick("Nothing needs attention.", "조치할 항목이 없습니다.")
     }
 
+    /// The link text of a failure cause's runbook section.
+    pub fn failure_cause(self) -> &'static str {
+        self.pick("failure cause", "실패 원인")
+    }
+
     pub fn runbook(self) -> &'static str {
         self.pick("runbook", "런북")
     }
