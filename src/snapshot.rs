@@ -87,6 +87,21 @@ impl Samples {
     }
 }
 
+/// What an observation of target `dc1` renders with no joined facts, one `name [labels] value`
+/// line per sample in catalog order: for the sources' render tests.
+#[cfg(test)]
+pub fn rendered_alone(observation: &dyn Observation) -> String {
+    let mut out = Samples::default();
+    observation.render("dc1", &Facts::default(), &mut out);
+    let mut text = String::new();
+    for metric in crate::catalog::all() {
+        for (labels, value) in out.get(metric) {
+            text.push_str(&format!("{} {labels:?} {value}\n", metric.name));
+        }
+    }
+    text
+}
+
 /// How long a failing target's last observation may still [`Observation::share_last_known`]:
 /// longer than a worker restart (seconds to a minute), short enough that a connector deleted
 /// while the exporter could not see it loses its labels soon after. The generated slot alerts

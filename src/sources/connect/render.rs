@@ -117,21 +117,10 @@ fn indicator(on: bool) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::rendered_alone as rendered;
     use crate::sources::connect::model::Skipped;
     use crate::sources::connect::parse::NOT_UNICODE;
     use crate::sources::connect::parse::tests::{cluster, find, fixture};
-
-    fn rendered(state: &ConnectCluster) -> String {
-        let mut out = Samples::default();
-        state.render("dc1", &Facts::default(), &mut out);
-        let mut text = String::new();
-        for metric in catalog::all() {
-            for (labels, value) in out.get(metric) {
-                text.push_str(&format!("{} {labels:?} {value}\n", metric.name));
-            }
-        }
-        text
-    }
 
     #[test]
     fn a_failed_task_under_a_running_connector_is_visible() {

@@ -61,19 +61,8 @@ impl Observation for KafkaState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::rendered_alone as rendered;
     use crate::sources::kafka::model::{GroupState, InternalTopic, PartitionOffsets, committed};
-
-    fn rendered(state: &KafkaState) -> String {
-        let mut out = Samples::default();
-        state.render("dc1", &Facts::default(), &mut out);
-        let mut text = String::new();
-        for metric in catalog::all() {
-            for (labels, value) in out.get(metric) {
-                text.push_str(&format!("{} {labels:?} {value}\n", metric.name));
-            }
-        }
-        text
-    }
 
     #[test]
     fn renders_every_family_with_its_labels() {
