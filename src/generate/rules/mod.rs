@@ -15,6 +15,7 @@ mod kafka;
 pub mod model;
 mod postgres;
 mod slots;
+mod snapshot;
 
 pub use connect::{CONNECTOR_FAILED, TASK_FAILED};
 pub use model::{Alert, Example, Group, Implied, Variant, healthy_checked_at};
@@ -29,7 +30,10 @@ pub const PIPELINE_FAILURES: [&str; 2] = [CONNECTOR_FAILED, TASK_FAILED];
 pub fn groups(settings: &Settings) -> Vec<Group> {
     vec![
         Group { name: "debezium-exporter.connect", alerts: connect::alerts(settings) },
-        Group { name: "debezium-exporter.debezium", alerts: debezium::alerts(settings) },
+        Group {
+            name: "debezium-exporter.debezium",
+            alerts: [debezium::alerts(settings), vec![snapshot::debezium_snapshot_stalled(settings)]].concat(),
+        },
         Group { name: "debezium-exporter.freshness", alerts: freshness::alerts(settings) },
         Group { name: "debezium-exporter.postgres", alerts: postgres::alerts(settings) },
         Group { name: "debezium-exporter.kafka", alerts: kafka::alerts(settings) },
