@@ -66,6 +66,25 @@ pub fn try_psql_admin(sql: &str) -> Result<String, String> {
     }
 }
 
+/// The connector, slot and publication one test creates on the shared stack: `{area}-{role}-{pid}`
+/// (with `_` for PostgreSQL), unique to this run so a concurrent run or a leftover cannot collide.
+pub struct PipelineNames {
+    pub connector: String,
+    pub slot: String,
+    pub publication: String,
+}
+
+impl PipelineNames {
+    pub fn named(area: &str, role: &str) -> Self {
+        let id = std::process::id();
+        PipelineNames {
+            connector: format!("{area}-{role}-{id}"),
+            slot: format!("{area}_{role}_{id}"),
+            publication: format!("{area}_{role}_{id}_pub"),
+        }
+    }
+}
+
 /// The outbox connector config of `scripts/connectors/outbox-connector.json`, filled in.
 pub fn outbox_connector(name: &str, slot: &str, publication: &str) -> serde_json::Value {
     let template =

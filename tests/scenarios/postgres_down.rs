@@ -66,22 +66,9 @@ const ROLE: &str = "e2e2b_debezium";
 const TABLE: &str = "public.e2e2b_outbox";
 
 /// Every name on the shared stack this test creates, unique to this run.
-struct Names {
-    connector: String,
-    slot: String,
-    publication: String,
-}
+type Names = common::PipelineNames;
 
 impl Names {
-    fn new() -> Self {
-        let id = std::process::id();
-        Names {
-            connector: format!("e2e2b-outbox-{id}"),
-            slot: format!("e2e2b_outbox_{id}"),
-            publication: format!("e2e2b_outbox_{id}_pub"),
-        }
-    }
-
     /// Where the connector's EventRouter publishes our rows: a topic of this test only.
     fn event_topic(&self) -> String {
         format!("{}.outbox.event.{AGGREGATE}", self.connector)
@@ -284,7 +271,7 @@ impl std::fmt::Display for StatesSeen {
 async fn stopped_postgres_leaves_the_connector_running_but_stuck_until_step_2() {
     let _room = common::room::enter(module_path!());
     let started = Instant::now();
-    let names = Names::new();
+    let names = Names::named("e2e2b", "outbox");
     let server = PrivatePostgres::init();
     let connect = Connect::new();
     let incident = Incident { names, server, connect_url: connect.url.clone() };

@@ -34,22 +34,10 @@ const PATIENCE: Duration = Duration::from_secs(120);
 const DSN_VARIABLE: &str = "E2E5_STATUS_PAGE_DSN";
 const WIDTH: u32 = 1280;
 
-struct Names {
-    connector: String,
-    slot: String,
-    publication: String,
-}
+/// Every name on the shared stack this test creates, unique to this run.
+type Names = common::PipelineNames;
 
 impl Names {
-    fn new() -> Self {
-        let id = std::process::id();
-        Names {
-            connector: format!("e2e5-page-{id}"),
-            slot: format!("e2e5_page_{id}"),
-            publication: format!("e2e5_page_{id}_pub"),
-        }
-    }
-
     fn topic(&self) -> String {
         format!("{}.outbox.event.order", self.connector)
     }
@@ -64,7 +52,7 @@ impl Names {
 #[ignore = "needs the real stack and chromium-headless-shell (scripts/test)"]
 async fn the_status_page_draws_a_healthy_pipeline_and_marks_a_failed_task_critical() {
     let _room = common::room::enter(module_path!());
-    let names = Names::new();
+    let names = Names::named("e2e5", "page");
     let connect = Connect::new();
     psql_admin(&format!("CREATE PUBLICATION {} FOR TABLE public.outbox", names.publication));
     let outcome = AssertUnwindSafe(scenario(&names, &connect)).catch_unwind().await;
